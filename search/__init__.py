@@ -1,0 +1,1 @@
+"""The search: CLI, Ray Tune assembly, truthful Optuna bookkeeping and Parquet results."""

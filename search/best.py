@@ -1,0 +1,62 @@
+"""After the search: evaluate the best trial once on the test split and write what it found.
+
+Selection uses validation accuracy only; the test split (FER2013's PrivateTest) is
+touched here, once, for the final number.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+from ray import tune
+
+from trainables import Splits, evaluate_split, load_model
+from trainables.trainable import STATE_FILE
+
+BEST_DIR = "best"
+
+
+def best_checkpoint(results: tune.ResultGrid) -> tuple[tune.Result, tune.Checkpoint, dict[str, Any]] | None:
+    """The (result, checkpoint, metrics) with the highest val_acc among all kept checkpoints."""
+    candidates = [(metrics["val_acc"], i, result, checkpoint, metrics)
+                  for i, result in enumerate(results) for checkpoint, metrics in (result.best_checkpoints or [])
+                  if metrics.get("val_acc") is not None]
+    if not candidates:
+        return None
+    _, _, result, checkpoint, metrics = max(candidates, key=lambda c: (c[0], -c[1]))
+    return result, checkpoint, metrics
+
+
+def evaluate_best(results: tune.ResultGrid, splits: Splits, experiment_dir: Path,
+                  optuna_number: Callable[[str], int | None]) -> dict[str, Any] | None:
+    """Test the best checkpoint and write `best/` (model.pt, config.json, metrics.json)."""
+    found = best_checkpoint(results)
+    if found is None:
+        return None
+    result, checkpoint, metrics = found
+    best_dir = experiment_dir / BEST_DIR
+    best_dir.mkdir(parents=True, exist_ok=True)
+    with checkpoint.as_directory() as folder:
+        model, hp, standardizer = load_model(Path(folder))
+        shutil.copyfile(Path(folder) / STATE_FILE, best_dir / "model.pt")
+    test_loss, test_acc = evaluate_split(model, standardizer, splits.test_x, splits.test_y,
+                                         precision=metrics.get("precision", "auto"))
+    trial_id = metrics.get("trial_id") or result.metrics.get("trial_id")
+    best = {
+        "trial_id": trial_id, "optuna_number": optuna_number(trial_id), "config": hp.as_dict(),
+        "epoch": metrics.get("epoch"), "val_acc": metrics["val_acc"], "test_acc": test_acc, "test_loss": test_loss,
+        "train_time_s": metrics.get("train_time_s"), "param_count": metrics.get("param_count"),
+        "test_split": "PrivateTest" if not splits.synthetic else "synthetic test",
+    }
+    write_json(best_dir / "config.json", hp.as_dict())
+    write_json(best_dir / "metrics.json", {k: v for k, v in best.items() if k != "config"})
+    return best
+
+
+def write_json(path: Path, content: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(content, indent=2, default=str) + "\n")
+    tmp.replace(path)

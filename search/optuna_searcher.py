@@ -1,0 +1,98 @@
+"""Ray Tune's OptunaSearch, telling the Optuna study what really happened to each trial.
+
+Ray's stock searcher tells Optuna COMPLETE for a trial that ASHA stopped, and never
+reports the result that stopped it as an intermediate value (Tune hands that result to
+`on_trial_complete` only). Here every reported epoch is an intermediate value; ASHA-stopped
+trials are PRUNED, full runs COMPLETE, raising trials FAIL; and the user attributes carry
+what a reviewer in optuna-dashboard needs (diverged, train_time_s, epochs, parameter count,
+Ray trial id). Everything else is Ray's searcher unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import optuna
+from ray.tune.search.optuna import OptunaSearch
+
+from search.outcome import COMPLETE, DIVERGED, FAILED, PRUNED, epochs_of, trial_outcome
+
+_OPTUNA_STATE = {COMPLETE: optuna.trial.TrialState.COMPLETE, DIVERGED: optuna.trial.TrialState.COMPLETE,
+                 PRUNED: optuna.trial.TrialState.PRUNED, FAILED: optuna.trial.TrialState.FAIL}
+USER_ATTRS = ("train_time_s", "param_count", "precision")
+
+
+class TruthfulOptunaSearch(OptunaSearch):
+    """OptunaSearch whose study shows PRUNED / COMPLETE / FAIL truthfully.
+
+    Args:
+        max_epochs: epochs of a full run; a trial ending earlier without diverging was pruned.
+        baselines: named configurations (e.g. the study's own) to tag with a `baseline` user attribute.
+        **kwargs: passed to :class:`ray.tune.search.optuna.OptunaSearch`.
+    """
+
+    def __init__(self, *args: Any, max_epochs: int, baselines: dict[str, dict[str, Any]] | None = None,
+                 **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._max_epochs = max_epochs
+        self._baselines = baselines or {}
+        self._reported_steps: dict[str, set[int]] = {}
+        self._last_results: dict[str, dict[str, Any]] = {}
+        self._trial_numbers: dict[str, int] = {}
+        self._baseline_names: dict[str, str] = {}
+
+    def suggest(self, trial_id: str) -> dict | None:
+        config = super().suggest(trial_id)
+        ot_trial = self._ot_trials[trial_id]
+        if trial_id not in self._trial_numbers:
+            self._trial_numbers[trial_id] = ot_trial.number
+            ot_trial.set_user_attr("ray_trial_id", trial_id)
+            for name, baseline in self._baselines.items():
+                if all(config.get(k) == v for k, v in baseline.items()):
+                    ot_trial.set_user_attr("baseline", name)
+                    self._baseline_names[trial_id] = name
+                    break
+        return config
+
+    def optuna_trial_number(self, trial_id: str) -> int | None:
+        return self._trial_numbers.get(trial_id)
+
+    def baseline_of(self, trial_id: str) -> str | None:
+        return self._baseline_names.get(trial_id)
+
+    def on_trial_result(self, trial_id: str, result: dict) -> None:
+        self._report(trial_id, result)
+
+    def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        if trial_id in self._completed_trials or trial_id not in self._ot_trials:
+            return
+        if result and not error:
+            self._report(trial_id, result)
+        last = result or self._last_results.get(trial_id)
+        outcome = trial_outcome(last, self._max_epochs, error)
+        ot_trial = self._ot_trials[trial_id]
+        ot_trial.set_user_attr("diverged", outcome == DIVERGED)
+        ot_trial.set_user_attr("epochs", epochs_of(last) if last else 0)
+        for name in USER_ATTRS:
+            if last and last.get(name) is not None:
+                ot_trial.set_user_attr(name, last[name])
+        value = last[self.metric] if outcome in (COMPLETE, DIVERGED) else None
+        self._ot_study.tell(ot_trial, value, state=_OPTUNA_STATE[outcome])
+        self._completed_trials.add(trial_id)
+
+    def fail_unfinished(self, reason: str) -> None:
+        """Close trials that were asked but never finished (e.g. cut by the time budget) as FAIL."""
+        for trial_id, ot_trial in self._ot_trials.items():
+            if trial_id not in self._completed_trials:
+                ot_trial.set_user_attr("fail_reason", reason)
+                self._ot_study.tell(ot_trial, None, state=optuna.trial.TrialState.FAIL)
+                self._completed_trials.add(trial_id)
+
+    def _report(self, trial_id: str, result: dict) -> None:
+        """Each epoch once, as an intermediate value at step = epoch."""
+        self._last_results[trial_id] = result
+        step = epochs_of(result)
+        steps = self._reported_steps.setdefault(trial_id, set())
+        if step not in steps and result.get(self.metric) is not None:
+            self._ot_trials[trial_id].report(float(result[self.metric]), step)
+            steps.add(step)

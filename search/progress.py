@@ -1,0 +1,54 @@
+"""A one-line live progress view: trials running / done by outcome, best val_acc so far."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from typing import Any, TextIO
+
+from ray import tune
+
+from search.outcome import STATES, trial_outcome
+
+
+class ProgressLine(tune.Callback):
+    """Prints a line whenever the counts or the best accuracy change (at most every `every_s`)."""
+
+    def __init__(self, max_epochs: int, total: int, every_s: float = 2.0, stream: TextIO = sys.stdout):
+        self._max_epochs = max_epochs
+        self._total = total
+        self._every_s = every_s
+        self._stream = stream
+        self._start = time.monotonic()
+        self._last_line = ""
+        self._last_print = 0.0
+
+    def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
+        line = self.describe(trials)
+        now = time.monotonic()
+        if line != self._last_line and now - self._last_print >= self._every_s:
+            self._print(line, now)
+
+    def on_experiment_end(self, trials: list, **info: Any) -> None:
+        self._print(self.describe(trials), time.monotonic())
+
+    def describe(self, trials: list) -> str:
+        counts: Counter[str] = Counter()
+        best = None
+        for trial in trials:
+            if trial.status == "RUNNING":
+                counts["running"] += 1
+            elif trial.status in ("TERMINATED", "ERROR"):
+                counts[trial_outcome(trial.last_result, self._max_epochs, trial.status == "ERROR")] += 1
+            trial_best = trial.metric_analysis.get("val_acc", {}).get("max")
+            if trial_best is not None and (best is None or trial_best > best):
+                best = trial_best
+        parts = [f"running {counts['running']}"] + [f"{state} {counts[state]}" for state in STATES]
+        best_text = f"best val_acc {best:.4f}" if best is not None else "best val_acc -"
+        done = sum(counts[state] for state in STATES)
+        return f"trials {done}/{self._total} done | " + " | ".join(parts) + f" | {best_text}"
+
+    def _print(self, line: str, now: float) -> None:
+        print(f"[{now - self._start:6.0f}s] {line}", file=self._stream, flush=True)
+        self._last_line, self._last_print = line, now

@@ -1,0 +1,140 @@
+"""Train one configuration, reporting after every epoch: the Ray Tune function trainable.
+
+`run_trial` holds the logic and knows nothing of Ray; `train_fer` adapts it to Tune
+(`tune.report` with a checkpoint each epoch, resume from `tune.get_checkpoint()`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from trainables.dataset import Splits
+from trainables.hyperparameters import Hyperparameters, TrialSettings
+from trainables.loop import (build_lr_scheduler, build_optimizer, default_device, evaluate,
+                             resolve_precision, to_device_tensors, train_one_epoch)
+from trainables.models import build_model, count_parameters
+from trainables.standardize import Standardizer, fit_standardizer
+
+STATE_FILE = "state.pt"
+Report = Callable[[dict[str, Any], "Path | None"], None]
+
+
+def train_fer(config: dict[str, Any], splits: Splits, settings: TrialSettings) -> None:
+    """Ray Tune entry point: `tune.with_parameters(train_fer, splits=..., settings=...)`."""
+    from ray import tune
+
+    checkpoint = tune.get_checkpoint()
+
+    def report(metrics: dict[str, Any], checkpoint_dir: Path | None) -> None:
+        tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(checkpoint_dir) if checkpoint_dir else None)
+
+    if checkpoint is None:
+        run_trial(Hyperparameters.from_config(config), settings, splits, report, threads=_trial_cpus())
+    else:
+        with checkpoint.as_directory() as resume_dir:
+            run_trial(Hyperparameters.from_config(config), settings, splits, report,
+                      resume_from=Path(resume_dir), threads=_trial_cpus())
+
+
+def run_trial(hp: Hyperparameters, settings: TrialSettings, splits: Splits, report: Report,
+              resume_from: Path | None = None, threads: int | None = None) -> None:
+    """Train up to `settings.max_epochs`, calling `report(metrics, checkpoint_dir)` per epoch.
+
+    A non-finite loss ends the trial with one last report carrying `diverged=True` and the
+    accuracy the broken weights still measure; it is a result, not an error.
+    """
+    if threads:
+        torch.set_num_threads(threads)
+    torch.manual_seed(settings.seed)
+    device = default_device()
+    precision = resolve_precision(settings.precision, device)
+    standardizer = fit_standardizer(hp.standardize, splits.train_x)
+    train_x, train_y = to_device_tensors(standardizer(splits.train_x), splits.train_y, device)
+    val_x, val_y = to_device_tensors(standardizer(splits.val_x), splits.val_y, device)
+
+    model = build_model(hp.arch, hp.activation, hp.batch_norm, hp.dropout).to(device)
+    model = model.to(memory_format=torch.channels_last)
+    optimizer = build_optimizer(hp, model)
+    lr_scheduler = build_lr_scheduler(hp, optimizer, settings.max_epochs)
+    generator = torch.Generator().manual_seed(settings.seed)
+    epoch, train_time_s = 0, 0.0
+    if resume_from is not None:
+        state = torch.load(resume_from / STATE_FILE, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        lr_scheduler.load_state_dict(state["lr_scheduler"])
+        generator.set_state(state["generator"])
+        epoch, train_time_s = state["epoch"], state["train_time_s"]
+
+    param_count = count_parameters(model)
+    while epoch < settings.max_epochs:
+        stats = train_one_epoch(model, optimizer, train_x, train_y, int(hp.batch_size), generator, precision, hp.augment)
+        lr_scheduler.step()
+        epoch += 1
+        train_time_s += stats.seconds
+        val_loss, val_acc = evaluate(model, val_x, val_y, precision)
+        metrics = {
+            "epoch": epoch, "val_acc": val_acc, "val_loss": _finite_or_none(val_loss),
+            "train_loss": _finite_or_none(stats.loss), "train_acc": stats.accuracy,
+            "epoch_time_s": stats.seconds, "train_time_s": train_time_s,
+            "images_per_s": stats.images / stats.seconds if stats.seconds > 0 else 0.0,
+            "diverged": stats.diverged, "param_count": param_count, "precision": precision,
+        }
+        if stats.diverged:
+            report(metrics, None)  # no checkpoint of broken weights
+            return
+        with tempfile.TemporaryDirectory() as checkpoint_dir:
+            save_state(Path(checkpoint_dir), model, hp, standardizer, training={
+                "optimizer": optimizer.state_dict(), "lr_scheduler": lr_scheduler.state_dict(),
+                "generator": generator.get_state(), "epoch": epoch, "train_time_s": train_time_s})
+            report(metrics, Path(checkpoint_dir))
+
+
+def save_state(folder: Path, model: nn.Module, hp: Hyperparameters, standardizer: Standardizer,
+               training: dict[str, Any] | None = None) -> None:
+    """What it takes to use the model (weights, config, input scaling) and, with `training`, to resume."""
+    state = {"model": model.state_dict(), "hyperparameters": hp.as_dict(), "standardizer": {
+        "kind": standardizer.kind, "mean": standardizer.mean, "std": standardizer.std}}
+    torch.save(state | (training or {}), folder / STATE_FILE)
+
+
+def load_model(folder: Path, device: torch.device | None = None) -> tuple[nn.Module, Hyperparameters, Standardizer]:
+    """The trained model, its hyperparameters and input standardizer from a checkpoint folder."""
+    device = device or default_device()
+    state = torch.load(Path(folder) / STATE_FILE, map_location=device, weights_only=False)
+    hp = Hyperparameters.from_config(state["hyperparameters"])
+    model = build_model(hp.arch, hp.activation, hp.batch_norm, hp.dropout).to(device)
+    model.load_state_dict(state["model"])
+    model = model.to(memory_format=torch.channels_last)
+    s = state["standardizer"]
+    return model, hp, Standardizer(s["kind"], np.asarray(s["mean"]), np.asarray(s["std"]))
+
+
+def evaluate_split(model: nn.Module, standardizer: Standardizer, images: np.ndarray, labels: np.ndarray,
+                   precision: str = "auto") -> tuple[float, float]:
+    """(loss, accuracy) of a trained model on one split, e.g. the test split for the final report."""
+    device = next(model.parameters()).device
+    x, y = to_device_tensors(standardizer(images), labels, device)
+    return evaluate(model, x, y, resolve_precision(precision, device))
+
+
+def _trial_cpus() -> int:
+    """Torch threads = the CPUs Ray gave this trial (Ray also sets OMP_NUM_THREADS from them)."""
+    from ray import tune
+
+    try:
+        cpus = tune.get_context().get_trial_resources().required_resources.get("CPU", 0)
+    except Exception:  # not inside a Tune trial
+        cpus = 0
+    return max(1, int(cpus or os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1))
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if np.isfinite(value) else None
