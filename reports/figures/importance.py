@@ -1,0 +1,102 @@
+"""Figure 5: which hyperparameters mattered, for accuracy and for training time.
+
+Drawn by `optuna.visualization.plot_param_importances` (PED-ANOVA by default) on the
+study's COMPLETE trials; this module only decides when the data can support an answer
+and says so in a sentence when it cannot.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Callable
+
+import optuna
+import plotly.graph_objects as go
+from optuna.trial import FrozenTrial, TrialState
+
+from reports.experiment import Experiment
+from reports.figures.panel import Panel, no_figure
+from reports.figures.style import tidy
+
+Target = Callable[[FrozenTrial], float]
+
+ACCURACY_NOTE = ("Accuracy here is the study's objective: validation accuracy at each trial's last epoch. "
+                 "Optuna counts only COMPLETE trials (diverged ones are COMPLETE in the study).")
+
+
+def accuracy_importance(experiment: Experiment) -> Panel:
+    return importance_panel(experiment.study, target=None, target_name="validation accuracy",
+                            notes=(ACCURACY_NOTE,))
+
+
+def time_importance(experiment: Experiment) -> Panel:
+    return importance_panel(experiment.study, target=_training_time, target_name="training time",
+                            notes=("Training time is the trial's train_time_s user attribute (pure training "
+                                   "seconds); COMPLETE trials only, so every time covers a full run.",))
+
+
+def _training_time(trial: FrozenTrial) -> float:
+    value = trial.user_attrs.get("train_time_s")
+    return float(value) if isinstance(value, (int, float)) else math.nan
+
+
+def importance_panel(study: optuna.Study | None, target: Target | None, target_name: str,
+                     notes: tuple[str, ...] = ()) -> Panel:
+    """Optuna's importance chart for `target` (the objective when None), or a note saying
+    why the study cannot rank its hyperparameters."""
+    if study is None:
+        return no_figure("The Optuna study was not found (neither the storage named in summary.json nor "
+                         "optuna.db in the folder), so importance cannot be computed.")
+    reason = unsupported_reason(study, target, target_name)
+    if reason:
+        return no_figure(reason, *notes)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            figure = optuna.visualization.plot_param_importances(study, target=target, target_name=target_name)
+    except Exception as exc:  # Optuna's evaluators reject some degenerate studies in their own ways
+        return no_figure(f"Optuna could not rank the hyperparameters for {target_name}: {exc}", *notes)
+    figure.update_layout(title=f"Hyperparameter importance for {target_name}", showlegend=False)
+    return Panel(tidy(figure, height=120 + 45 * len(figure.data[0].y)), _takeaway(figure, target_name, study, target),
+                 notes)
+
+
+def unsupported_reason(study: optuna.Study, target: Target | None, target_name: str) -> str | None:
+    """Why importance would be meaningless here, or None: it needs two COMPLETE trials with a
+    value, two hyperparameters that vary among them, and a value that varies at all."""
+    measured = _measured(study, target)
+    trials, values = [t for t, _ in measured], [v for _, v in measured]
+    if len(trials) < 2:
+        return (f"Only {len(trials)} completed trial(s) with a {target_name}; importance needs at least two, "
+                "so none is shown.")
+    varying = sorted({name for t in trials for name in t.params
+                      if len({repr(u.params.get(name)) for u in trials}) > 1})
+    if len(varying) < 2:
+        only = varying[0] if varying else "no hyperparameter"
+        return (f"Among the {len(trials)} completed trials only {only} varied, so it explains all the variation "
+                f"by construction; see the other figures for its effect on {target_name}.")
+    if min(values) == max(values):
+        return (f"All {len(trials)} completed trials had the same {target_name} ({values[0]:.4g}), so there is "
+                "nothing for the hyperparameters to explain.")
+    return None
+
+
+def _measured(study: optuna.Study, target: Target | None) -> list[tuple[FrozenTrial, float]]:
+    """COMPLETE trials with a finite target value: what Optuna's importance evaluators use."""
+    measured = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        value = target(trial) if target else trial.value
+        if value is not None and math.isfinite(value):
+            measured.append((trial, float(value)))
+    return measured
+
+
+def _takeaway(figure: go.Figure, target_name: str, study: optuna.Study, target: Target | None) -> str:
+    bar = figure.data[0]
+    ranked = sorted(zip(bar.x, bar.y), reverse=True)
+    complete = len(_measured(study, target))
+    (top_value, top_name), rest = ranked[0], ranked[1:]
+    runner_up = f", then {rest[0][1]} ({rest[0][0]:.2f})" if rest else ""
+    return (f"{top_name} matters most for {target_name} (importance {top_value:.2f}{runner_up}), "
+            f"judged on {complete} completed trials.")

@@ -1,0 +1,115 @@
+"""Figure 2: validation accuracy and loss per epoch, one line per trial.
+
+As the study's figures 1.2 and 1.3, the lines are coloured by learning rate or by batch
+size (a dropdown switches), to show how each shapes the speed and stability of learning.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from reports.binning import log_groups
+from reports.experiment import Experiment
+from reports.figures.panel import Panel, no_figure
+from reports.figures.style import sequential_colours, tidy
+from reports.hyperparameters import format_value
+
+GROUPINGS = {"lr": "learning rate", "batch_size": "batch size"}
+
+
+def learning_curves(experiment: Experiment) -> Panel:
+    curves = curve_table(experiment.trials, experiment.epochs)
+    if curves.empty:
+        return no_figure("No trial reported a finished epoch, so there are no learning curves.")
+    return Panel(_draw(curves), _takeaway(experiment.trials, curves))
+
+
+def curve_table(trials: pd.DataFrame, epochs: pd.DataFrame) -> pd.DataFrame:
+    """Epoch rows with their trial's state and lr / batch-size group labels, in epoch order."""
+    groups = trials[["trial_id", "state"]].copy()
+    groups["lr"] = log_groups(trials["lr"]).astype(object).fillna("unknown")
+    groups["batch_size"] = trials["batch_size"].map(lambda b: format_value(int(b)) if pd.notna(b) else "unknown")
+    curves = epochs.merge(groups, on="trial_id", how="inner").sort_values(["trial_id", "epoch"])
+    for column in ("val_acc", "val_loss"):
+        values = pd.to_numeric(curves[column], errors="coerce").astype(float)
+        curves[column] = values.where(np.isfinite(values))
+    return curves
+
+
+def _draw(curves: pd.DataFrame) -> go.Figure:
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("validation accuracy", "validation loss"),
+                           horizontal_spacing=0.08)
+    visibility: dict[str, list[bool]] = {by: [] for by in GROUPINGS}
+    for by, label in GROUPINGS.items():
+        order = sorted(curves[by].unique(), key=lambda g: _sort_key(g))
+        colours = dict(zip(order, sequential_colours(len(order))))
+        shown: set[str] = set()
+        for trial_id, trial in curves.groupby("trial_id", sort=False):
+            group = trial[by].iloc[0]
+            for col, metric in ((1, "val_acc"), (2, "val_loss")):
+                first_of_group = col == 1 and group not in shown
+                shown.add(group)
+                figure.add_trace(go.Scatter(
+                    x=trial["epoch"], y=trial[metric], mode="lines+markers", name=f"{_short(by)} {group}",
+                    legendgroup=f"{by}:{group}", showlegend=first_of_group, visible=by == "lr",
+                    line={"color": colours[group], "width": 1.5, "dash": "dot" if trial["state"].iloc[0] != "complete"
+                          else "solid"},
+                    marker={"size": 4}, legendrank=order.index(group),
+                    hovertemplate=f"trial {trial_id} ({trial['state'].iloc[0]}), {_short(by)} {group}"
+                                  f"<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>"),
+                    row=1, col=col)
+                for key in visibility:
+                    visibility[key].append(key == by)
+    buttons = [{"label": f"colour by {label}", "method": "update",
+                "args": [{"visible": visibility[by]}, {"legend.title.text": label}]}
+               for by, label in GROUPINGS.items()]
+    figure.update_layout(updatemenus=[{"buttons": buttons, "direction": "down", "x": 0, "xanchor": "left",
+                                       "y": 1.2, "yanchor": "top", "showactive": True}],
+                         legend={"title": {"text": GROUPINGS["lr"]}},
+                         title={"text": "Learning curves (dotted: stopped early)", "x": 0.5})
+    figure.update_xaxes(title="epoch", dtick=1 if curves["epoch"].max() <= 12 else None)
+    figure.update_yaxes(tickformat=".0%", row=1, col=1)
+    losses = curves["val_loss"].dropna()
+    if len(losses) and losses.min() > 0 and losses.max() / losses.min() > 20:
+        figure.update_yaxes(type="log", title="log scale", row=1, col=2)
+    tidy(figure, height=500)
+    figure.update_layout(margin={"t": 110})
+    return figure
+
+
+def _short(by: str) -> str:
+    return "lr" if by == "lr" else "batch"
+
+
+def _sort_key(group: str) -> float:
+    """Order group labels numerically by their lower end ("0.01–0.03" sorts by 0.01)."""
+    try:
+        return float(group.split("–")[0])
+    except ValueError:
+        return math.inf
+
+
+def _takeaway(trials: pd.DataFrame, curves: pd.DataFrame) -> str:
+    parts = []
+    per_trial = curves.groupby("trial_id").agg(lr=("lr", "first"), batch_size=("batch_size", "first"),
+                                               best=("val_acc", "max"))
+    for by, label in GROUPINGS.items():
+        means = per_trial.groupby(by)["best"].agg(["mean", "size"]).dropna()
+        if len(means) < 2:
+            only = means.index[0] if len(means) else "unknown"
+            parts.append(f"{label} did not vary ({_short(by)} {only})")
+            continue
+        top, bottom = means["mean"].idxmax(), means["mean"].idxmin()
+        parts.append(f"{_short(by)} {top} reached the highest mean peak accuracy "
+                     f"({means.loc[top, 'mean']:.1%}, {int(means.loc[top, 'size'])} trial(s)) and "
+                     f"{_short(by)} {bottom} the lowest ({means.loc[bottom, 'mean']:.1%})")
+    complete = trials[(trials["state"] == "complete") & trials["best_epoch"].notna()]
+    still_learning = int((complete["best_epoch"] >= complete["epochs"]).sum())
+    tail = (f"{still_learning} of {len(complete)} full runs peaked at their last epoch, so they were still "
+            "learning when stopped" if len(complete) else "no trial ran to the end")
+    return "; ".join(parts) + "; " + tail + "."

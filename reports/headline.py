@@ -1,0 +1,124 @@
+"""The block at the top of the page: what data, what won, what it cost, and what a
+near-best configuration would have saved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import pandas as pd
+
+from reports.experiment import STATES, Experiment
+from reports.hyperparameters import config_text, varying
+from reports.pareto import ACCURACY, TIME, TimeSaving, time_saving
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The headline facts of one experiment.
+
+    Attributes:
+        best: the best trial's config and numbers; from summary.json (with the test
+            accuracy) when it has them, else the most accurate row of trials.parquet.
+        saving: fastest complete trial within 1 point of the best complete one, if any.
+        counts: trials per state, every known state listed.
+        notes: inconsistencies between the files, worth a reader's attention.
+    """
+
+    name: str
+    space: str | None
+    synthetic: bool | None
+    data_description: str | None
+    varied: list[str]
+    best: dict[str, Any] | None
+    saving: TimeSaving | None
+    counts: dict[str, int]
+    wall_time_s: float | None
+    notes: tuple[str, ...]
+
+
+def headline(experiment: Experiment) -> Headline:
+    summary = experiment.summary or {}
+    trials = experiment.trials
+    counts = {state: int((trials["state"] == state).sum()) for state in STATES}
+    counts.update({str(s): int(n) for s, n in trials["state"].value_counts().items() if s not in STATES})
+    notes = []
+    recorded = {k: v for k, v in (summary.get("trials") or {}).items() if v}
+    if recorded and recorded != {k: v for k, v in counts.items() if v}:
+        notes.append(f"summary.json counts {_counts_text(recorded)} but trials.parquet holds {_counts_text(counts)}.")
+    if experiment.summary is None:
+        notes.append("summary.json is missing: the data set and the test accuracy are unknown.")
+    return Headline(
+        name=experiment.name, space=summary.get("space"), synthetic=experiment.synthetic,
+        data_description=(summary.get("data") or {}).get("description"), varied=varying(trials),
+        best=_best(summary, trials), saving=time_saving(trials, tolerance=0.01), counts=counts,
+        wall_time_s=summary.get("wall_time_s"), notes=tuple(notes))
+
+
+def _best(summary: dict[str, Any], trials: pd.DataFrame) -> dict[str, Any] | None:
+    if summary.get("best"):
+        return {**summary["best"], "source": "summary.json (best checkpoint, tested once)"}
+    measured = trials.dropna(subset=[ACCURACY])
+    if measured.empty:
+        return None
+    row = measured.sort_values([ACCURACY, TIME], ascending=[False, True], na_position="last").iloc[0]
+    return {"trial_id": row["trial_id"], "optuna_number": row.get("optuna_number"), "config": row.to_dict(),
+            "val_acc": row[ACCURACY], "test_acc": None, "train_time_s": row[TIME], "epoch": row.get("best_epoch"),
+            "source": "trials.parquet (no test accuracy recorded)"}
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{state} {n}" for state, n in counts.items())
+
+
+def headline_html(h: Headline) -> str:
+    """The headline as an HTML fragment (every value escaped)."""
+    rows = [("search", _search_text(h)), ("best", _best_text(h.best)), ("near-best, faster", _saving_text(h.saving)),
+            ("trials", escape(_counts_text(h.counts)))]
+    table = "\n".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
+    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in h.notes)
+    return f"{_data_banner(h)}\n<table class=\"headline\">\n{table}\n</table>\n{notes}"
+
+
+def _data_banner(h: Headline) -> str:
+    description = escape(h.data_description or "")
+    if h.synthetic:
+        return (f'<div class="data synthetic"><strong>SYNTHETIC DATA</strong> — {description}. These numbers test '
+                "the pipeline; they say nothing about facial-emotion accuracy on FER2013.</div>")
+    if h.synthetic is False:
+        return f'<div class="data real"><strong>Real FER2013</strong> — {description}</div>'
+    return ('<div class="data unknown"><strong>DATA SET UNKNOWN</strong> — summary.json is missing, so this page '
+            "cannot say whether these numbers come from FER2013 or from synthetic faces.</div>")
+
+
+def _search_text(h: Headline) -> str:
+    space = f"space <code>{escape(h.space)}</code>" if h.space else "space unknown"
+    varied = ", ".join(h.varied) if h.varied else "nothing (one configuration)"
+    wall = f"; wall time {h.wall_time_s:,.0f} s" if h.wall_time_s is not None else ""
+    return f"{space}; varied {escape(varied)}{escape(wall)}"
+
+
+def _best_text(best: dict[str, Any] | None) -> str:
+    if best is None:
+        return "no trial reported a validation accuracy"
+    test = (f", test {best['test_acc']:.1%} ({escape(str(best.get('test_split') or 'test'))})"
+            if best.get("test_acc") is not None else "")
+    time = f" after {best['train_time_s']:,.1f} s of training" if best.get("train_time_s") is not None else ""
+    return (f"<strong>validation {best['val_acc']:.1%}{test}</strong>{time} — trial {escape(str(best['trial_id']))}"
+            f"<br><code>{escape(config_text(best.get('config') or {}))}</code>"
+            f'<br><span class="muted">from {escape(best["source"])}</span>')
+
+
+def _saving_text(saving: TimeSaving | None) -> str:
+    if saving is None:
+        return "no trial ran to the end, so there is no full run to compare"
+    best, fastest = saving.best, saving.fastest
+    if fastest["trial_id"] == best["trial_id"]:
+        return (f"the best full run (trial {escape(str(best['trial_id']))}, {best[ACCURACY]:.1%} in "
+                f"{best[TIME]:,.1f} s) is also the fastest within 1 point: nothing to save")
+    return (f"<strong>trial {escape(str(fastest['trial_id']))}: {fastest[ACCURACY]:.1%} in {fastest[TIME]:,.1f} s"
+            f"</strong>, against the best full run's {best[ACCURACY]:.1%} in {best[TIME]:,.1f} s (trial "
+            f"{escape(str(best['trial_id']))}) — <strong>saves {saving.saved_s:,.1f} s "
+            f"({saving.speedup:.1f}× faster)</strong> for {100 * saving.accuracy_given_up:.1f} points"
+            f"<br><code>{escape(config_text(fastest))}</code>")

@@ -1,0 +1,45 @@
+"""Shared fixtures: real FER2013 when FER2013_PATH points at it, and a small synthetic set."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trainables import Splits, synthetic_splits
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def fer2013_path() -> Path:
+    path = os.environ.get("FER2013_PATH")
+    if not path or not Path(path).exists():
+        pytest.skip("FER2013_PATH is not set to the real data set (.ci/run sets it)")
+    return Path(path)
+
+
+@pytest.fixture(scope="session")
+def small_synthetic() -> Splits:
+    """1,200 / 400 / 400 synthetic faces: enough to learn a little in one epoch, fast."""
+    return synthetic_splits(sizes=(1200, 400, 400), seed=1)
+
+
+@pytest.fixture(scope="session")
+def smoke_experiment(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One real `smoke` search (real local Ray cluster, real SQLite Optuna study), shared by all tests.
+
+    Runs the CLI as a user would, one trial at a time so ASHA's decisions are reproducible.
+    """
+    workdir = tmp_path_factory.mktemp("smoke-search")
+    env = {k: v for k, v in os.environ.items() if k not in ("FER2013_PATH", "RAY_ADDRESS")}  # built-in data
+    completed = subprocess.run(
+        [sys.executable, "-m", "search.run", "--space", "smoke", "--output", "results", "--name", "smoke",
+         "--max-concurrent", "1"],
+        cwd=workdir, env=env | {"PYTHONPATH": str(REPO_ROOT)}, capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    return workdir / "results" / "smoke", completed
