@@ -1,7 +1,8 @@
 """Grouping a continuous hyperparameter (the learning rate) into a few readable bins.
 
-Grids keep their own values; sampled values fall into bins whose edges are round numbers
-on a log scale (1, 2, 5 × 10^k, or coarser), so "lr 0.01–0.02" reads at a glance.
+Grids keep their own values (a few round numbers such as 0.001, 0.005, 0.01); sampled
+values fall into bins whose edges are round numbers on a log scale (1, 2, 5 × 10^k, or
+coarser), so "lr 0.01–0.02" reads at a glance.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ _MANTISSAS = ((1.0, 2.0, 5.0), (1.0, 3.0), (1.0,))
 
 def log_groups(values: pd.Series, max_groups: int = 6) -> pd.Series:
     """An ordered categorical label per value: the value itself when there are at most
-    `max_groups` distinct values, else the log-scale bin it falls in. Nulls stay null."""
+    `max_groups` distinct values and all are round (a grid), else the log-scale bin it
+    falls in. Values must be positive; nulls stay null."""
     present = values.dropna().astype(float)
     distinct = np.sort(present.unique())
-    if len(distinct) <= max_groups:
+    if len(distinct) <= max_groups and all(_is_round(v) for v in distinct):
         labels = {v: format_value(float(v)) for v in distinct}
         order = [labels[v] for v in distinct]
         return pd.Series(pd.Categorical(values.map(lambda v: labels.get(float(v)) if pd.notna(v) else None),
@@ -32,6 +34,11 @@ def log_groups(values: pd.Series, max_groups: int = 6) -> pd.Series:
     used = [label for label in labels if (binned == label).any()]
     return pd.Series(pd.Categorical(binned.astype(object).where(binned.notna(), None), categories=used,
                                     ordered=True), index=values.index)
+
+
+def _is_round(value: float) -> bool:
+    """True for values a person would type into a grid: two significant digits at most."""
+    return math.isclose(value, float(f"{value:.2g}"), rel_tol=1e-9)
 
 
 def _round_edges(low: float, high: float, max_groups: int) -> list[float]:

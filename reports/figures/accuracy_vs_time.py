@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
-from reports.figures.style import STATE_SYMBOLS, arch_colour, state_symbol, tidy
+from reports.figures.style import PERCENT_TICKS, STATE_SYMBOLS, arch_colour, state_symbol, tidy
 from reports.hyperparameters import config_text, format_value
 from reports.pareto import ACCURACY, TIME, pareto_front
 from reports.published import PUBLISHED_RESULTS, PublishedResult
@@ -75,7 +75,7 @@ def _draw(points: pd.DataFrame, front: pd.DataFrame) -> go.Figure:
     low, high = points[TIME].min(), max(points[TIME].max(), *(r.train_time_s or 0 for r in PUBLISHED_RESULTS))
     figure.update_xaxes(type="log", title="training time (s, log scale)",
                         range=[math.log10(low) - 0.3, math.log10(high) + 0.5])
-    figure.update_yaxes(title="best validation accuracy", tickformat=".0%")
+    figure.update_yaxes(title="best validation accuracy", tickformatstops=PERCENT_TICKS)
     figure.update_layout(title="Accuracy against training time (hover a point for its configuration)",
                          legend={"groupclick": "toggleitem"})
     return tidy(figure, height=560)

@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
-from reports.figures.style import tidy
+from reports.figures.style import PERCENT_TICKS, tidy
 from reports.hyperparameters import format_value
 from reports.pareto import ACCURACY, TIME
 
@@ -51,7 +51,7 @@ def _draw(table: pd.DataFrame, compared: list[str]) -> go.Figure:
                 fillcolor="rgba(0,0,0,0.04)", showlegend=False, name=FACTORS[factor],
                 hovertext=[f"trial {t} ({s})" for t, s in zip(data["trial_id"], data["state"])]),
                 row=row, col=col)
-    figure.update_yaxes(title="best validation accuracy", tickformat=".0%", row=1, col=1)
+    figure.update_yaxes(title="best validation accuracy", tickformatstops=PERCENT_TICKS, row=1, col=1)
     figure.update_yaxes(title="training time per epoch (s)", row=2, col=1)
     figure.update_layout(title="Activation and standardization (every trial; one dot each)")
     return tidy(figure, height=680)

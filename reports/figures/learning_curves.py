@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from reports.binning import log_groups
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
-from reports.figures.style import sequential_colours, tidy
+from reports.figures.style import PERCENT_TICKS, sequential_colours, tidy
 from reports.hyperparameters import format_value
 
 GROUPINGS = {"lr": "learning rate", "batch_size": "batch size"}
@@ -73,7 +73,7 @@ def _draw(curves: pd.DataFrame) -> go.Figure:
                          legend={"title": {"text": GROUPINGS["lr"]}},
                          title={"text": "Learning curves (dotted: stopped early)", "x": 0.5})
     figure.update_xaxes(title="epoch", dtick=1 if curves["epoch"].max() <= 12 else None)
-    figure.update_yaxes(tickformat=".0%", row=1, col=1)
+    figure.update_yaxes(tickformatstops=PERCENT_TICKS, row=1, col=1)
     losses = curves["val_loss"].dropna()
     if len(losses) and losses.min() > 0 and losses.max() / losses.min() > 20:
         figure.update_yaxes(type="log", title="log scale", row=1, col=2)

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from reports.binning import log_groups
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
-from reports.figures.style import tidy
+from reports.figures.style import PERCENT_TICKS, tidy
 from reports.hyperparameters import format_value
 from reports.pareto import ACCURACY
 
@@ -57,7 +57,7 @@ def _draw(cells: pd.DataFrame) -> go.Figure:
     figure = go.Figure(go.Heatmap(
         z=z.to_numpy(), x=[f"batch {b}" for b in z.columns], y=[f"lr {lr}" for lr in z.index], text=text,
         texttemplate="%{text}", colorscale="Viridis", colorbar={"title": "mean best<br>val acc",
-                                                                  "tickformat": ".0%"},
+                                                                  "tickformatstops": PERCENT_TICKS},
         hovertemplate="%{y}, %{x}<br>%{text}<extra></extra>", xgap=2, ygap=2))
     figure.update_layout(title="Mean best validation accuracy per learning rate and batch size",
                          xaxis={"title": "batch size", "type": "category"},

@@ -29,6 +29,10 @@ def sequential_colours(n: int) -> list[str]:
     return px.colors.sample_colorscale("Viridis", [0.9 * i / (n - 1) for i in range(n)])
 
 
+PERCENT_TICKS = [{"dtickrange": [None, 0.0099], "value": ".1%"}, {"dtickrange": [0.0099, None], "value": ".0%"}]
+"""Accuracy ticks as percentages, with a decimal only when ticks are closer than a point."""
+
+
 def tidy(figure: go.Figure, height: int = 480) -> go.Figure:
     figure.update_layout(template="plotly_white", height=height, margin={"l": 70, "r": 30, "t": 60, "b": 60},
                          font={"size": 13}, hoverlabel={"align": "left"})

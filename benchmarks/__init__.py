@@ -1,0 +1,1 @@
+"""Speed benchmarks; numbers go to benchmarks/RESULTS.md, never into timed tests."""
