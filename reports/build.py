@@ -11,7 +11,8 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from reports import figures
 from reports.experiment import Experiment, ReportError, load_experiment

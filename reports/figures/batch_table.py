@@ -55,9 +55,8 @@ def _draw(rows: pd.DataFrame) -> go.Figure:
                 "font": {"size": 13}},
         cells={"values": cells, "fill_color": fill, "align": "left", "height": 28, "font": {"size": 13}},
         columnwidth=[70, 50, 110, 90, 60, 130, 130]))
-    tidy(figure, height=min(140 + 30 * len(rows), 700))
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                         title={"text": "Batch size: best trial at each size", "y": 0.98})
+    tidy(figure, height=min(40 + 29 * (len(rows) + 1), 700))
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 0})  # room for the mode bar
     return figure
 
 
@@ -74,6 +73,6 @@ def _takeaway(rows: pd.DataFrame) -> str:
     timed = rows.dropna(subset=["train_time_s"])
     fastest = timed.loc[timed["train_time_s"].idxmin()] if len(timed) else top
     return (f"Batch size {top['batch_size']:,} gave the best accuracy ({top['accuracy']:.1%} in "
-            f"{_seconds(top['train_time_s'])} s, {format_value(top['epochs'])} epochs); the fastest best trial, "
-            f"at batch size {fastest['batch_size']:,}, reached {fastest['accuracy']:.1%} in "
+            f"{_seconds(top['train_time_s'])} s, {format_value(top['epochs'])} epochs); the quickest of these best "
+            f"trials, at batch size {fastest['batch_size']:,}, reached {fastest['accuracy']:.1%} in "
             f"{_seconds(fastest['train_time_s'])} s.")

@@ -13,7 +13,8 @@ from plotly.subplots import make_subplots
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import PERCENT_TICKS, tidy
-from reports.hyperparameters import format_value
+from reports.hyperparameters import format_value, varying
+from reports.wording import plural
 from reports.pareto import ACCURACY, TIME
 
 FACTORS = {"activation": "activation", "standardize": "standardization"}
@@ -24,7 +25,12 @@ def activation_and_standardization(experiment: Experiment) -> Panel:
     table = comparison_table(experiment.trials)
     compared = [f for f in FACTORS if table[f].dropna().nunique() > 1]
     notes = tuple(f"{FACTORS[f].capitalize()} did not vary ({_values(table[f])}), so it is not compared."
+                  if table[f].notna().any() else f"{FACTORS[f].capitalize()} was not recorded."
                   for f in FACTORS if f not in compared)
+    others = [name for name in varying(experiment.trials) if name not in FACTORS]
+    if compared and others:
+        notes += (f"Other hyperparameters varied too ({', '.join(others)}), so these differences mix their "
+                  "effects with those of the choice compared.",)
     if not compared:
         return no_figure("Neither activation nor standardization varied in this search, so there is nothing "
                          "to compare.", *notes)
@@ -58,8 +64,7 @@ def _draw(table: pd.DataFrame, compared: list[str]) -> go.Figure:
 
 
 def _values(column: pd.Series) -> str:
-    values = column.dropna().unique()
-    return ", ".join(format_value(v) for v in values) if len(values) else "no value recorded"
+    return ", ".join(format_value(v) for v in column.dropna().unique())
 
 
 def _sentence(table: pd.DataFrame, factor: str) -> str:
@@ -70,11 +75,15 @@ def _sentence(table: pd.DataFrame, factor: str) -> str:
     best, worst = stats["accuracy"].idxmax(), stats["accuracy"].idxmin()
     b, w = stats.loc[best], stats.loc[worst]
     if b["accuracy"] == w["accuracy"]:
-        accuracy = f"all {FACTORS[factor]} values had the same median best val accuracy ({b['accuracy']:.1%})"
+        accuracy = f"every value had the same median best val accuracy ({b['accuracy']:.1%})"
     else:
         accuracy = (f"{format_value(best)} beat {format_value(worst)} by {100 * (b['accuracy'] - w['accuracy']):.1f} "
-                    f"points in median best val accuracy ({b['accuracy']:.1%} vs {w['accuracy']:.1%}, "
-                    f"{int(b['n'])} and {int(w['n'])} trials)")
-    time = (f" at {b['time'] / w['time']:.2f}× its training time per epoch"
-            if pd.notna(b["time"]) and pd.notna(w["time"]) and w["time"] > 0 and best != worst else "")
+                    f"points of median best val accuracy ({b['accuracy']:.1%} vs {w['accuracy']:.1%}; "
+                    f"{plural(int(b['n']), 'trial')} vs {int(w['n'])})")
+    timed = stats.dropna(subset=["time"])
+    time = ""
+    if len(timed) >= 2:
+        fast, slow = timed["time"].idxmin(), timed["time"].idxmax()
+        time = (f"; median time per epoch ran from {timed.loc[fast, 'time']:,.2f} s ({format_value(fast)}) to "
+                f"{timed.loc[slow, 'time']:,.2f} s ({format_value(slow)})")
     return f"{FACTORS[factor].capitalize()}: {accuracy}{time}."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import optuna
 import plotly.graph_objects as go
@@ -20,6 +20,7 @@ from reports.figures.panel import Panel, no_figure
 from reports.figures.style import tidy
 
 Target = Callable[[FrozenTrial], float]
+FEW_TRIALS = 10  # below this, PED-ANOVA's ranking is mostly noise
 
 ACCURACY_NOTE = ("Accuracy here is the study's objective: validation accuracy at each trial's last epoch. "
                  "Optuna counts only COMPLETE trials (diverged ones are COMPLETE in the study).")
@@ -51,13 +52,20 @@ def importance_panel(study: optuna.Study | None, target: Target | None, target_n
     reason = unsupported_reason(study, target, target_name)
     if reason:
         return no_figure(reason, *notes)
+    verbosity = optuna.logging.get_verbosity()
     try:
+        optuna.logging.set_verbosity(optuna.logging.ERROR)  # trials without a value are expected, not news
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             figure = optuna.visualization.plot_param_importances(study, target=target, target_name=target_name)
     except Exception as exc:  # Optuna's evaluators reject some degenerate studies in their own ways
         return no_figure(f"Optuna could not rank the hyperparameters for {target_name}: {exc}", *notes)
+    finally:
+        optuna.logging.set_verbosity(verbosity)
     figure.update_layout(title=f"Hyperparameter importance for {target_name}", showlegend=False)
+    measured = len(_measured(study, target))
+    if measured < FEW_TRIALS:
+        notes = (*notes, f"Only {measured} completed trials: treat this ranking as a hint, not a finding.")
     return Panel(tidy(figure, height=120 + 45 * len(figure.data[0].y)), _takeaway(figure, target_name, study, target),
                  notes)
 
@@ -98,5 +106,5 @@ def _takeaway(figure: go.Figure, target_name: str, study: optuna.Study, target: 
     complete = len(_measured(study, target))
     (top_value, top_name), rest = ranked[0], ranked[1:]
     runner_up = f", then {rest[0][1]} ({rest[0][0]:.2f})" if rest else ""
-    return (f"{top_name} matters most for {target_name} (importance {top_value:.2f}{runner_up}), "
+    return (f"{top_name} matters most for {target_name} (importance {top_value:.2f}){runner_up}, "
             f"judged on {complete} completed trials.")

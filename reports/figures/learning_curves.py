@@ -18,6 +18,7 @@ from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import PERCENT_TICKS, sequential_colours, tidy
 from reports.hyperparameters import format_value
+from reports.wording import plural
 
 GROUPINGS = {"lr": "learning rate", "batch_size": "batch size"}
 
@@ -45,21 +46,24 @@ def _draw(curves: pd.DataFrame) -> go.Figure:
     figure = make_subplots(rows=1, cols=2, subplot_titles=("validation accuracy", "validation loss"),
                            horizontal_spacing=0.08)
     visibility: dict[str, list[bool]] = {by: [] for by in GROUPINGS}
-    for by, label in GROUPINGS.items():
-        order = sorted(curves[by].unique(), key=lambda g: _sort_key(g))
+    for by in GROUPINGS:
+        order = sorted(curves[by].unique(), key=_sort_key)
         colours = dict(zip(order, sequential_colours(len(order))))
-        shown: set[str] = set()
+        for rank, group in enumerate(order):  # legend entries, solid whatever the first trial's fate
+            figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"{_short(by)} {group}",
+                                        legendgroup=f"{by}:{group}", legendrank=rank, visible=by == "lr",
+                                        line={"color": colours[group], "width": 2}), row=1, col=1)
+            for key in visibility:
+                visibility[key].append(key == by)
         for trial_id, trial in curves.groupby("trial_id", sort=False):
             group = trial[by].iloc[0]
             for col, metric in ((1, "val_acc"), (2, "val_loss")):
-                first_of_group = col == 1 and group not in shown
-                shown.add(group)
                 figure.add_trace(go.Scatter(
                     x=trial["epoch"], y=trial[metric], mode="lines+markers", name=f"{_short(by)} {group}",
-                    legendgroup=f"{by}:{group}", showlegend=first_of_group, visible=by == "lr",
+                    legendgroup=f"{by}:{group}", showlegend=False, visible=by == "lr",
                     line={"color": colours[group], "width": 1.5, "dash": "dot" if trial["state"].iloc[0] != "complete"
                           else "solid"},
-                    marker={"size": 4}, legendrank=order.index(group),
+                    marker={"size": 4},
                     hovertemplate=f"trial {trial_id} ({trial['state'].iloc[0]}), {_short(by)} {group}"
                                   f"<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>"),
                     row=1, col=col)
@@ -106,10 +110,15 @@ def _takeaway(trials: pd.DataFrame, curves: pd.DataFrame) -> str:
             continue
         top, bottom = means["mean"].idxmax(), means["mean"].idxmin()
         parts.append(f"{_short(by)} {top} reached the highest mean peak accuracy "
-                     f"({means.loc[top, 'mean']:.1%}, {int(means.loc[top, 'size'])} trial(s)) and "
+                     f"({means.loc[top, 'mean']:.1%}, {plural(int(means.loc[top, 'size']), 'trial')}) and "
                      f"{_short(by)} {bottom} the lowest ({means.loc[bottom, 'mean']:.1%})")
-    complete = trials[(trials["state"] == "complete") & trials["best_epoch"].notna()]
-    still_learning = int((complete["best_epoch"] >= complete["epochs"]).sum())
-    tail = (f"{still_learning} of {len(complete)} full runs peaked at their last epoch, so they were still "
-            "learning when stopped" if len(complete) else "no trial ran to the end")
+    complete = trials[trials["state"] == "complete"]
+    known = complete.dropna(subset=["best_epoch", "epochs"])
+    if complete.empty:
+        tail = "no trial ran to the end"
+    elif known.empty:
+        tail = "the full runs did not record their best epoch"
+    else:
+        still_learning = int((known["best_epoch"] >= known["epochs"]).sum())
+        tail = f"still improving at the last epoch: {still_learning} of {plural(len(known), 'full run')}"
     return "; ".join(parts) + "; " + tail + "."

@@ -12,8 +12,9 @@ import plotly.graph_objects as go
 from reports.binning import log_groups
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
-from reports.figures.style import PERCENT_TICKS, tidy
+from reports.figures.style import percent_format, tidy
 from reports.hyperparameters import format_value
+from reports.wording import plural
 from reports.pareto import ACCURACY
 
 
@@ -54,10 +55,10 @@ def _draw(cells: pd.DataFrame) -> go.Figure:
     n = cells.pivot(index="lr", columns="batch_size", values="trials")
     text = [[f"{v:.1%}<br>n={int(c)}" if pd.notna(v) else "" for v, c in zip(zr, nr)]
             for zr, nr in zip(z.to_numpy(), n.to_numpy())]
+    ticks = percent_format(cells["mean_accuracy"].min(), cells["mean_accuracy"].max())
     figure = go.Figure(go.Heatmap(
         z=z.to_numpy(), x=[f"batch {b}" for b in z.columns], y=[f"lr {lr}" for lr in z.index], text=text,
-        texttemplate="%{text}", colorscale="Viridis", colorbar={"title": "mean best<br>val acc",
-                                                                  "tickformatstops": PERCENT_TICKS},
+        texttemplate="%{text}", colorscale="Viridis", colorbar={"title": "mean best<br>val acc", "tickformat": ticks},
         hovertemplate="%{y}, %{x}<br>%{text}<extra></extra>", xgap=2, ygap=2))
     figure.update_layout(title="Mean best validation accuracy per learning rate and batch size",
                          xaxis={"title": "batch size", "type": "category"},
@@ -69,7 +70,7 @@ def _takeaway(cells: pd.DataFrame) -> str:
     best = cells.loc[cells["mean_accuracy"].idxmax()]
     worst = cells.loc[cells["mean_accuracy"].idxmin()]
     sentence = (f"The best cell is lr {best['lr']} with batch size {best['batch_size']} (mean "
-                f"{best['mean_accuracy']:.1%} over {int(best['trials'])} trial(s))")
+                f"{best['mean_accuracy']:.1%} over {plural(int(best['trials']), 'trial')})")
     if best["mean_accuracy"] == worst["mean_accuracy"]:
         return sentence + "; every cell has the same mean accuracy."
     return (sentence + f"; the worst is lr {worst['lr']} with batch size {worst['batch_size']} "
