@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--name", default=None, help="experiment name (default: <space>-<date>-<time>)")
     parser.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite:///<output>/<name>/optuna.db)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the sampler, subsets and training")
-    parser.add_argument("--time-budget-s", type=float, default=None, help="stop starting and running trials after S seconds")
+    parser.add_argument("--time-budget-s", type=float, default=None,
+                        help="stop starting and running trials after S seconds (default: the space's, if any)")
     parser.add_argument("--precision", default="auto", choices=PRECISIONS,
                         help="bf16 autocast where the hardware has it (auto), or force fp32 / bf16")
     return parser
@@ -83,6 +84,7 @@ def resolve_options(args: argparse.Namespace) -> SearchOptions:
              f"--train-subset is {args.train_subset}, but must be at least 7 (one image per class)")
     _require(args.time_budget_s is None or args.time_budget_s > 0,
              f"--time-budget-s is {args.time_budget_s}, but must be > 0")
+    time_budget_s = args.time_budget_s if args.time_budget_s is not None else space.time_budget_s
     name = args.name or f"{space.name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     _require(bool(name) and "/" not in name and name not in (".", ".."), f"--name {name!r} is not a folder name")
     experiment_dir = Path(args.output) / name
@@ -95,7 +97,7 @@ def resolve_options(args: argparse.Namespace) -> SearchOptions:
         space=space, experiment_dir=experiment_dir, storage_url=storage_url, study_name=name, samples=samples,
         max_epochs=max_epochs, grace_epochs=grace, reduction_factor=args.reduction_factor,
         cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,
-        max_concurrent=args.max_concurrent, seed=args.seed, time_budget_s=args.time_budget_s,
+        max_concurrent=args.max_concurrent, seed=args.seed, time_budget_s=time_budget_s,
         precision=args.precision,
     )
 

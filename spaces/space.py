@@ -17,6 +17,7 @@ class SearchSpace:
     (Optuna's GridSampler); the others are sampled by TPE. `baselines` are the study's own
     configurations, evaluated first so every report can compare against them. `prune=False`
     runs every trial to the end (one-factor replays compare full runs), else ASHA stops laggards.
+    `time_budget_s` caps a default run's wall time (trials cut by it count as pruned).
     """
 
     name: str
@@ -29,6 +30,7 @@ class SearchSpace:
     grace_epochs: int = 1
     train_subset: int | None = None
     prune: bool = True
+    time_budget_s: float | None = None
 
     def grid_values(self) -> dict[str, list[Any]]:
         """The grid of a `grid=True` space: every dimension is categorical."""
@@ -47,7 +49,8 @@ class SearchSpace:
         kind = f"grid of {self.grid_size()} points" if self.grid else f"TPE, {self.samples} samples"
         subset = f", train subset {self.train_subset:,}" if self.train_subset else ""
         stopping = f"ASHA grace {self.grace_epochs}" if self.prune else "no early stopping"
-        lines.append(f"    ({kind}, {self.max_epochs} epochs max, {stopping}{subset})")
+        budget = f", time budget {self.time_budget_s:g} s" if self.time_budget_s else ""
+        lines.append(f"    ({kind}, {self.max_epochs} epochs max, {stopping}{subset}{budget})")
         return "\n".join(lines)
 
 

@@ -23,6 +23,8 @@ chunks to bound memory) and is deterministic in ``(n_images, seed)``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 __all__ = ["CLASS_WEIGHTS", "CLASS_NAMES", "IMAGE_SIZE", "make_synthetic_faces"]
@@ -79,7 +81,7 @@ def _sample_expression_params(labels: np.ndarray, rng: np.random.Generator) -> d
     """Per-image expression features: class mean scaled by a random intensity, plus jitter."""
     n = labels.shape[0]
     # FER2013 mixes subtle and full expressions: interpolate from neutral to the class mean.
-    intensity = rng.uniform(0.35, 1.2, size=(n, 1))
+    intensity = rng.uniform(0.45, 1.2, size=(n, 1))
     means = _NEUTRAL + intensity * (_EXPRESSION_MEANS[labels] - _NEUTRAL)
     values = means + rng.normal(size=(n, len(_FEATURES))) * _FEATURE_JITTER
     params = {name: values[:, i] for i, name in enumerate(_FEATURES)}
@@ -97,10 +99,10 @@ def _sample_nuisance_params(n: int, rng: np.random.Generator) -> dict[str, np.nd
     skin = u(0.45, 0.85)
     return {
         # pose and scale (pixels per face unit; face half-height is one unit)
-        "angle": rng.normal(0.0, 0.15, size=n),
-        "shift_x": rng.normal(0.0, 2.0, size=n),
-        "shift_y": rng.normal(1.0, 2.0, size=n),
-        "scale": u(18.0, 23.0),
+        "angle": rng.normal(0.0, 0.2, size=n),
+        "shift_x": rng.normal(0.0, 2.5, size=n),
+        "shift_y": rng.normal(0.0, 2.5, size=n),
+        "scale": u(17.0, 24.0),
         # identity
         "face_aspect": u(0.72, 0.88),
         "eye_dx": u(0.28, 0.38),
@@ -111,6 +113,12 @@ def _sample_nuisance_params(n: int, rng: np.random.Generator) -> dict[str, np.nd
         "skin": skin,
         "feature_dark": skin * u(0.15, 0.45),
         "background": u(0.05, 0.95),
+        "clothes": u(0.0, 1.0),
+        "blob_u": u(-1.6, 1.6),
+        "blob_v": u(-1.6, 1.6),
+        "blob_ru": u(0.15, 0.8),
+        "blob_rv": u(0.15, 0.8),
+        "blob_value": u(0.0, 1.0),
         "softness": u(0.7, 1.6),
         # lighting and camera
         "grad_strength": u(0.0, 0.5),
@@ -134,11 +142,6 @@ def _col(values: np.ndarray) -> np.ndarray:
     return values.astype(np.float32).reshape(-1, 1, 1)
 
 
-def _ramp(distance_px: np.ndarray, softness: np.ndarray) -> np.ndarray:
-    """Soft coverage in [0, 1]: 1 inside (distance < 0), 0 outside, linear over `softness` pixels."""
-    return np.clip(0.5 - distance_px / softness, 0.0, 1.0)
-
-
 def _face_coordinates(nuisance: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Pixel grid mapped to rotated, shifted, scaled face coordinates (u right, v down), each (N, 48, 48)."""
     half = (IMAGE_SIZE - 1) / 2
@@ -155,82 +158,102 @@ def _composite(canvas: np.ndarray, coverage: np.ndarray, value: np.ndarray) -> N
     canvas += coverage * (value - canvas)
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """Per-chunk drawing context: face coordinates of every pixel and per-image drawing constants."""
+
+    u: np.ndarray       # (N, 48, 48) face coordinate, right
+    v: np.ndarray       # (N, 48, 48) face coordinate, down
+    au: np.ndarray      # |u|, to draw left/right pairs in one pass
+    px: np.ndarray      # (N, 1, 1) pixels per face unit
+    soft: np.ndarray    # (N, 1, 1) edge softness in pixels
+    skin: np.ndarray    # (N, 1, 1) skin intensity
+    dark: np.ndarray    # (N, 1, 1) intensity of eyes, brows and lips
+
+    def coverage(self, distance: np.ndarray) -> np.ndarray:
+        """Soft coverage of a shape whose signed distance (face units, < 0 inside) is given."""
+        return np.clip(0.5 - distance * self.px / self.soft, 0.0, 1.0)
+
+
 def _render_faces(expr: dict[str, np.ndarray], nuisance: dict[str, np.ndarray]) -> np.ndarray:
     """Draw the clean faces (float32 intensities in [0, 1], shape (N, 48, 48))."""
     u, v = _face_coordinates(nuisance)
-    px = _col(nuisance["scale"])              # pixels per face unit
-    soft = _col(nuisance["softness"])
-    dark = _col(nuisance["feature_dark"])
-    skin = _col(nuisance["skin"])
-    au = np.abs(u)
+    frame = _Frame(u=u, v=v, au=np.abs(u), px=_col(nuisance["scale"]), soft=_col(nuisance["softness"]),
+                   skin=_col(nuisance["skin"]), dark=_col(nuisance["feature_dark"]))
     canvas = np.broadcast_to(_col(nuisance["background"]), u.shape).copy()
-
-    _draw_head(canvas, u, v, px, soft, skin, nuisance)
-    _draw_eyes(canvas, au, v, px, soft, dark, expr, nuisance)
-    _draw_brows(canvas, au, v, px, soft, dark, expr, nuisance)
-    _draw_nose(canvas, u, au, v, px, soft, skin, dark, expr)
-    _draw_mouth(canvas, u, v, px, soft, dark, expr, nuisance)
+    _draw_backdrop(canvas, frame, nuisance)
+    _draw_head(canvas, frame, nuisance)
+    _draw_eyes(canvas, frame, expr, nuisance)
+    _draw_brows(canvas, frame, expr, nuisance)
+    _draw_nose(canvas, frame, expr)
+    _draw_mouth(canvas, frame, expr, nuisance)
     return canvas
 
 
-def _draw_head(canvas, u, v, px, soft, skin, nuisance) -> None:
+def _draw_backdrop(canvas: np.ndarray, f: _Frame, nuisance: dict[str, np.ndarray]) -> None:
+    """Shoulders below the face and one random blob of background clutter."""
+    shoulders = np.sqrt((f.u / 1.5) ** 2 + ((f.v - 2.0) / 0.95) ** 2) - 1.0
+    _composite(canvas, f.coverage(shoulders), _col(nuisance["clothes"]))
+    blob = np.sqrt(((f.u - _col(nuisance["blob_u"])) / _col(nuisance["blob_ru"])) ** 2
+                   + ((f.v - _col(nuisance["blob_v"])) / _col(nuisance["blob_rv"])) ** 2) - 1.0
+    _composite(canvas, f.coverage(blob * _col(nuisance["blob_rv"])), _col(nuisance["blob_value"]))
+
+
+def _draw_head(canvas: np.ndarray, f: _Frame, nuisance: dict[str, np.ndarray]) -> None:
     """Face ellipse in skin tone, with hair above a random hairline."""
     aspect = _col(nuisance["face_aspect"])
-    radius = np.sqrt((u / aspect) ** 2 + v ** 2)
-    _composite(canvas, _ramp((radius - 1.0) * px * aspect, soft), skin)
-    hair_edge = np.maximum(radius - 1.08, v - _col(nuisance["hairline"]) - 0.08 * u * u)
-    _composite(canvas, _ramp(hair_edge * px * aspect, soft), _col(nuisance["hair"]))
+    radius = np.sqrt((f.u / aspect) ** 2 + f.v ** 2)
+    _composite(canvas, f.coverage((radius - 1.0) * aspect), f.skin)
+    hair_edge = np.maximum(radius - 1.08, f.v - _col(nuisance["hairline"]) - 0.08 * f.u * f.u)
+    _composite(canvas, f.coverage(hair_edge * aspect), _col(nuisance["hair"]))
 
 
-def _draw_eyes(canvas, au, v, px, soft, dark, expr, nuisance) -> None:
+def _draw_eyes(canvas: np.ndarray, f: _Frame, expr: dict[str, np.ndarray], nuisance: dict[str, np.ndarray]) -> None:
     """Both eyes as dark ellipses (mirrored via |u|); height follows eye openness."""
     rx, ry = 0.13, _col(0.06 * expr["eye_open"])
-    du = au - _col(nuisance["eye_dx"])
-    dv = v - _col(nuisance["eye_y"])
+    du = f.au - _col(nuisance["eye_dx"])
+    dv = f.v - _col(nuisance["eye_y"])
     radius = np.sqrt((du / rx) ** 2 + (dv / ry) ** 2)
-    _composite(canvas, _ramp((radius - 1.0) * ry * px, soft), dark)
+    _composite(canvas, f.coverage((radius - 1.0) * ry), f.dark)
 
 
-def _draw_brows(canvas, au, v, px, soft, dark, expr, nuisance) -> None:
+def _draw_brows(canvas: np.ndarray, f: _Frame, expr: dict[str, np.ndarray], nuisance: dict[str, np.ndarray]) -> None:
     """Brows as thick strokes whose height and inner/outer tilt follow the expression."""
     inner, outer, thick = 0.1, 0.52, 0.055
-    t = np.clip((au - inner) / (outer - inner), 0.0, 1.0)
+    t = np.clip((f.au - inner) / (outer - inner), 0.0, 1.0)   # 0 at the inner end, 1 at the outer end
     base = _col(nuisance["eye_y"]) - 0.2 - _col(expr["brow_raise"])
     centre = base - _col(expr["brow_tilt"]) * (1.0 - t) + 0.06 * (t - 0.5) ** 2
-    edge = np.maximum(np.abs(v - centre) - thick, np.maximum(inner - au, au - outer))
-    _composite(canvas, _ramp(edge * px, soft), dark)
+    edge = np.maximum(np.abs(f.v - centre) - thick, np.maximum(inner - f.au, f.au - outer))
+    _composite(canvas, f.coverage(edge), f.dark)
 
 
-def _draw_nose(canvas, u, au, v, px, soft, skin, dark, expr) -> None:
-    """Faint nose ridge and nostrils; wrinkle lines across the bridge scale with `wrinkle`."""
-    shade = skin + 0.5 * (dark - skin)
-    ridge = np.maximum(np.abs(u - 0.04) - 0.025, np.abs(v - 0.12) - 0.14)
-    _composite(canvas, 0.5 * _ramp(ridge * px, soft), shade)
-    nostrils = np.sqrt((au - 0.08) ** 2 + ((v - 0.27) * 1.6) ** 2) - 0.04
-    _composite(canvas, _ramp(nostrils * px, soft), shade)
-    # two horizontal creases on the bridge plus vertical furrows between the brows
-    crease = np.maximum(np.abs(np.abs(v + 0.0) - 0.05) - 0.018, au - 0.13)
-    furrow = np.maximum(np.abs(au - 0.05) - 0.015, np.abs(v + 0.22) - 0.07)
+def _draw_nose(canvas: np.ndarray, f: _Frame, expr: dict[str, np.ndarray]) -> None:
+    """Faint nose ridge and nostrils; creases on the bridge and between the brows scale with `wrinkle`."""
+    shade = f.skin + 0.5 * (f.dark - f.skin)
+    ridge = np.maximum(np.abs(f.u - 0.04) - 0.025, np.abs(f.v - 0.12) - 0.14)
+    _composite(canvas, 0.5 * f.coverage(ridge), shade)
+    nostrils = np.sqrt((f.au - 0.08) ** 2 + ((f.v - 0.27) * 1.6) ** 2) - 0.04
+    _composite(canvas, f.coverage(nostrils), shade)
+    crease = np.maximum(np.abs(np.abs(f.v) - 0.05) - 0.018, f.au - 0.13)       # two across the bridge
+    furrow = np.maximum(np.abs(f.au - 0.05) - 0.015, np.abs(f.v + 0.22) - 0.07)  # two between the brows
     strength = _col(np.clip(expr["wrinkle"], 0.0, 1.0))
-    _composite(canvas, strength * _ramp(np.minimum(crease, furrow) * px, soft), shade)
+    _composite(canvas, strength * f.coverage(np.minimum(crease, furrow)), shade)
 
 
-def _draw_mouth(canvas, u, v, px, soft, dark, expr, nuisance) -> None:
+def _draw_mouth(canvas: np.ndarray, f: _Frame, expr: dict[str, np.ndarray], nuisance: dict[str, np.ndarray]) -> None:
     """Lips along a parabola (curvature = smile/frown), opening in the middle, optional raised corner."""
     width = _col(expr["mouth_width"])
-    q = np.clip(u / width, -1.0, 1.0)
-    bulge = np.sqrt(1.0 - q * q)
+    q = np.clip(f.u / width, -1.0, 1.0)                     # -1 .. 1 from one corner to the other
     centre = _col(nuisance["mouth_y"]) - _col(expr["mouth_curve"]) * (q * q - 0.5)
-    # asymmetric upper lip: one side raised (sign of lip_asym picks the side)
-    asym = _col(expr["lip_asym"])
+    asym = _col(expr["lip_asym"])                           # its sign picks the raised side
     upper_raise = np.abs(asym) * np.clip(0.5 + 0.5 * q * np.sign(asym), 0.0, 1.0)
-    opening = _col(expr["mouth_open"]) * bulge
-    dv = v - centre
-    half = np.where(dv < 0, 0.035 + opening + upper_raise, 0.035 + opening)
-    lips = np.maximum(np.abs(dv) - half, np.abs(u) - width)
-    _composite(canvas, 0.9 * _ramp(lips * px, soft), dark)
-    inside = np.maximum(np.abs(dv) - opening * 0.85, np.abs(u) - width * 0.9)
-    _composite(canvas, _ramp(inside * px, soft), 0.4 * dark)
+    opening = _col(expr["mouth_open"]) * np.sqrt(1.0 - q * q)
+    dv = f.v - centre
+    half_height = np.where(dv < 0, 0.035 + opening + upper_raise, 0.035 + opening)
+    lips = np.maximum(np.abs(dv) - half_height, np.abs(f.u) - width)
+    _composite(canvas, 0.9 * f.coverage(lips), f.dark)
+    inside = np.maximum(np.abs(dv) - opening * 0.85, np.abs(f.u) - width * 0.9)
+    _composite(canvas, f.coverage(inside), 0.4 * f.dark)
 
 
 def _photograph(faces: np.ndarray, nuisance: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
