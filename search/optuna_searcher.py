@@ -80,11 +80,19 @@ class TruthfulOptunaSearch(OptunaSearch):
         self._ot_study.tell(ot_trial, value, state=_OPTUNA_STATE[outcome])
         self._completed_trials.add(trial_id)
 
-    def fail_unfinished(self, reason: str) -> None:
-        """Close trials that were asked but never finished (e.g. cut by the time budget) as FAIL."""
-        for trial_id, ot_trial in self._ot_trials.items():
-            if trial_id not in self._completed_trials:
-                ot_trial.set_user_attr("fail_reason", reason)
+    def close_unfinished(self) -> None:
+        """Tell the study about trials Tune never completed because the search ended (time budget).
+
+        One that reported epochs is PRUNED (or COMPLETE if it had reached the last epoch);
+        one that never reported an epoch is FAIL, with a `fail_reason`, so no trial stays RUNNING.
+        """
+        for trial_id, ot_trial in list(self._ot_trials.items()):
+            if trial_id in self._completed_trials:
+                continue
+            if trial_id in self._last_results:
+                self.on_trial_complete(trial_id)
+            else:
+                ot_trial.set_user_attr("fail_reason", "the search ended before this trial reported an epoch")
                 self._ot_study.tell(ot_trial, None, state=optuna.trial.TrialState.FAIL)
                 self._completed_trials.add(trial_id)
 

@@ -100,5 +100,5 @@ def run_search(options: SearchOptions, splits: Splits) -> tuple[tune.ResultGrid,
         ),
     )
     results = tuner.fit()
-    searcher.fail_unfinished("the search ended before this trial finished")
+    searcher.close_unfinished()
     return results, searcher
