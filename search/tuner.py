@@ -5,6 +5,7 @@ Everything about how many trials and where they run lives here; the trainable on
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,9 @@ def run_search(options: SearchOptions, splits: Splits) -> tuple[tune.ResultGrid,
     """Run every trial on the Ray cluster (a local one unless RAY_ADDRESS points elsewhere)."""
     # Keeping one checkpoint per trial forces a state snapshot per epoch; that is intended here.
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
+    # A trial the time budget cut before its first epoch has no metrics file; Ray warns with a
+    # file-not-found trace, while the Optuna study already records it (FAIL, with fail_reason).
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     if not ray.is_initialized():
         # Trials print nothing worth reading; their errors land in Tune's error files and trials.parquet.
         ray.init(logging_level="WARNING", log_to_driver=False)
