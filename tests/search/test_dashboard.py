@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from spaces import SPACES
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -52,7 +54,7 @@ def test_dashboard_lists_the_study_and_its_trials_with_their_states(dashboard):
     (study,) = [s for s in summaries if s["study_name"] == "smoke"]
     detail = _get_json(f"{dashboard}/api/studies/{study['study_id']}")
     states = {trial["state"] for trial in detail["trials"]}
-    assert len(detail["trials"]) == 6 and {"Complete", "Pruned"} <= states
+    assert len(detail["trials"]) == SPACES["smoke"].samples and {"Complete", "Pruned"} <= states
     for trial in detail["trials"]:
         attrs = {a["key"]: a["value"] for a in trial["user_attrs"]}
         assert int(attrs["epochs"]) == len(trial["intermediate_values"])
