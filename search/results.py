@@ -84,8 +84,8 @@ class ParquetResults(tune.Callback):
         # Trials still running when the search ends (its time budget ran out) get no
         # on_trial_complete; what they trained is recorded here, as pruned.
         for trial in trials:
-            if trial.trial_id not in self._trial_rows and self._history.get(trial.trial_id):
-                self._trial_rows[trial.trial_id] = self._trial_row(trial, self._history[trial.trial_id], False)
+            if trial.trial_id not in self._trial_rows:
+                self._finish(trial, errored=False)
         self._write()
 
     def _finish(self, trial: Any, errored: bool) -> None:
