@@ -24,7 +24,7 @@ OPTUNA_FILE = "optuna.db"
 
 HYPERPARAMETERS = ("arch", "lr", "batch_size", "activation", "standardize", "optimizer", "weight_decay",
                    "batch_norm", "dropout", "augment", "lr_schedule")
-TRIAL_COLUMNS = ("trial_id", "optuna_number", "state", "baseline", *HYPERPARAMETERS, "best_val_acc", "best_epoch",
+TRIAL_COLUMNS = ("trial_id", "optuna_number", "state", "baseline", "reused_from", *HYPERPARAMETERS, "best_val_acc", "best_epoch",
                  "last_val_acc", "train_time_s", "epochs", "max_epochs", "param_count", "images_per_s",
                  "precision", "error")
 EPOCH_COLUMNS = ("trial_id", "optuna_number", "epoch", "val_acc", "val_loss", "train_acc", "train_loss",

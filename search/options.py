@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import optuna
 
-from search.tuner import SearchOptions
+from search.tuner import SAMPLERS, SCHEDULERS, SearchOptions
 from spaces import SPACES
 from trainables.hyperparameters import PRECISIONS
 
@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-epochs", type=int, default=None, help="epochs of a full trial (default: the space's)")
     parser.add_argument("--grace-epochs", type=int, default=None, help="ASHA grace period in epochs (default: the space's)")
     parser.add_argument("--reduction-factor", type=int, default=3, help="ASHA reduction factor")
+    parser.add_argument("--sampler", default="tpe", choices=SAMPLERS,
+                        help="how trials are proposed (grid spaces always use their grid)")
+    parser.add_argument("--scheduler", default="halving", choices=SCHEDULERS,
+                        help="early stopping: the project's successive halving (ties broken by validation loss), "
+                             "Ray's stock ASHA on val_acc, or none")
+    parser.add_argument("--no-reuse", action="store_true",
+                        help="train a configuration again even if a finished trial already trained it")
     parser.add_argument("--cpus-per-trial", type=float, default=1.0, help="CPUs per trial (torch threads)")
     parser.add_argument("--gpus-per-trial", type=float, default=0.0, help="GPUs per trial; fractions pack small models")
     parser.add_argument("--max-concurrent", type=int, default=None, help="trials at once (default: as resources allow)")
@@ -98,7 +105,7 @@ def resolve_options(args: argparse.Namespace) -> SearchOptions:
         max_epochs=max_epochs, grace_epochs=grace, reduction_factor=args.reduction_factor,
         cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,
         max_concurrent=args.max_concurrent, seed=args.seed, time_budget_s=time_budget_s,
-        precision=args.precision,
+        precision=args.precision, sampler=args.sampler, scheduler=args.scheduler, reuse=not args.no_reuse,
     )
 
 

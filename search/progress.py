@@ -15,7 +15,7 @@ from search.outcome import STATES, trial_outcome
 class ProgressLine(tune.Callback):
     """Prints a line whenever the counts or the best accuracy change (at most every `every_s`)."""
 
-    def __init__(self, max_epochs: int, total: int, every_s: float = 2.0, stream: TextIO = sys.stdout):
+    def __init__(self, max_epochs: int, total: int, every_s: float = 2.0, stream: TextIO | None = None):
         self._max_epochs = max_epochs
         self._total = total
         self._every_s = every_s
@@ -50,5 +50,6 @@ class ProgressLine(tune.Callback):
         return f"trials {done}/{self._total} done | " + " | ".join(parts) + f" | {best_text}"
 
     def _print(self, line: str, now: float) -> None:
-        print(f"[{now - self._start:6.0f}s] {line}", file=self._stream, flush=True)
+        # sys.stdout is looked up when printing: Tune pickles its callbacks with the experiment.
+        print(f"[{now - self._start:6.0f}s] {line}", file=self._stream or sys.stdout, flush=True)
         self._last_line, self._last_print = line, now

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from ray import tune
 
 from search.outcome import epochs_of, trial_outcome
+from search.reuse import REUSED_FROM, hyperparameters
 from trainables.hyperparameters import Hyperparameters
 
 TRIALS_FILE = "trials.parquet"
@@ -31,7 +32,7 @@ HYPERPARAMETER_FIELDS = [
 ]
 TRIALS_SCHEMA = pa.schema([
     pa.field("trial_id", pa.string()), pa.field("optuna_number", pa.int64()), pa.field("state", pa.string()),
-    pa.field("baseline", pa.string()), *HYPERPARAMETER_FIELDS,
+    pa.field("baseline", pa.string()), pa.field("reused_from", pa.string()), *HYPERPARAMETER_FIELDS,
     pa.field("best_val_acc", pa.float64()), pa.field("best_epoch", pa.int64()), pa.field("last_val_acc", pa.float64()),
     pa.field("train_time_s", pa.float64()), pa.field("epochs", pa.int64()), pa.field("max_epochs", pa.int64()),
     pa.field("param_count", pa.int64()), pa.field("images_per_s", pa.float64()), pa.field("precision", pa.string()),
@@ -101,7 +102,7 @@ class ParquetResults(tune.Callback):
         row = {
             "trial_id": trial.trial_id, "optuna_number": self._optuna_number(trial.trial_id),
             "state": trial_outcome(last, self._max_epochs, errored), "baseline": self._baseline_of(trial.trial_id),
-            **Hyperparameters.from_config(trial.config).as_dict(),
+            REUSED_FROM: last.get(REUSED_FROM), **Hyperparameters.from_config(hyperparameters(trial.config)).as_dict(),
             "best_val_acc": best.get("val_acc"), "best_epoch": epochs_of(best) if best else None,
             "last_val_acc": last.get("val_acc"), "train_time_s": last.get("train_time_s"),
             "epochs": epochs_of(last) if last else 0, "max_epochs": self._max_epochs,

@@ -1,0 +1,160 @@
+"""Asynchronous successive halving (ASHA) whose rung decision ranks trials on a signal that separates them.
+
+Ray's `ASHAScheduler` compares the last reported value of one metric against a percentile
+cutoff, and continues any trial whose value is not below it. On FER2013 that fails in two
+ways: trials that still predict the majority class all report the same accuracy (0.249),
+so the cutoff equals their value and every one of them continues to the end; and a single
+noisy epoch (batch-norm trials swing most on their first) decides a trial's fate.
+
+`SuccessiveHalving` keeps ASHA's rung bookkeeping (rungs at grace · η^k epochs; at a rung a
+trial continues when it is among the top 1/η of the trials recorded there so far) and asks
+a `Ranking` to order the trials at a rung. The ranking sees each trial's progress so far
+(best accuracy, best loss, seconds per epoch), not only its last report. The default,
+`accuracy_then_loss`, ranks on the best validation accuracy so far and breaks ties with the
+lowest validation loss so far; `search.moasha.pareto_ranking` ranks on accuracy and
+training time together.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+from ray.tune.experiment import Trial
+from ray.tune.schedulers import FIFOScheduler, TrialScheduler
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What one trial has shown so far: the best of each signal, and its pace."""
+
+    epochs: int = 0
+    best_acc: float | None = None
+    best_loss: float | None = None
+    train_time_s: float = 0.0
+
+    def updated(self, result: dict[str, Any]) -> "Progress":
+        acc, loss = result.get("val_acc"), result.get("val_loss")
+        return replace(
+            self,
+            epochs=int(result.get("epoch") or result.get("training_iteration") or self.epochs),
+            best_acc=acc if self.best_acc is None or (acc is not None and acc > self.best_acc) else self.best_acc,
+            best_loss=loss if self.best_loss is None or (loss is not None and loss < self.best_loss)
+            else self.best_loss,
+            train_time_s=float(result.get("train_time_s") or self.train_time_s),
+        )
+
+    def full_run_time_s(self, max_epochs: int) -> float | None:
+        """Training time of a full run, projected from the seconds per epoch measured so far."""
+        return self.train_time_s / self.epochs * max_epochs if self.epochs else None
+
+
+# A ranking maps the trials recorded at one rung to sort keys: lower is better.
+Ranking = Callable[[dict[str, Progress]], dict[str, tuple]]
+
+
+def accuracy_then_loss(recorded: dict[str, Progress]) -> dict[str, tuple]:
+    """Best validation accuracy so far, ties broken by the lowest validation loss so far."""
+    return {trial_id: (-(p.best_acc if p.best_acc is not None else -math.inf),
+                       p.best_loss if p.best_loss is not None else math.inf)
+            for trial_id, p in recorded.items()}
+
+
+class Rungs:
+    """The rungs of one successive-halving bracket: who reached each, and the decision there.
+
+    Pure bookkeeping, so a decision can be checked on numbers written by hand.
+    """
+
+    def __init__(self, milestones: list[int], reduction_factor: float, ranking: Ranking):
+        self.milestones = sorted(milestones)
+        self.reduction_factor = reduction_factor
+        self.ranking = ranking
+        self.recorded: dict[int, dict[str, Progress]] = {m: {} for m in self.milestones}
+
+    def decide(self, trial_id: str, progress: Progress) -> bool:
+        """True to continue. At the highest rung reached and not yet recorded, record and rank."""
+        reached = [m for m in self.milestones if progress.epochs >= m]
+        if not reached or trial_id in self.recorded[reached[-1]]:
+            return True
+        rung = self.recorded[reached[-1]]
+        rung[trial_id] = progress
+        keys = self.ranking(rung)
+        better = sum(1 for other, key in keys.items() if other != trial_id and key < keys[trial_id])
+        return better < math.ceil(len(rung) / self.reduction_factor)
+
+
+class SuccessiveHalving(FIFOScheduler):
+    """ASHA over epochs with a pluggable ranking at each rung, and an optional time limit.
+
+    Args:
+        max_t: epochs of a full run; a trial reaching it stops.
+        grace_period: the first rung, in epochs.
+        reduction_factor: η; rungs at grace · η^k below `max_t`, top 1/η continue at each.
+        ranking: orders the trials at a rung (default: accuracy, then loss).
+        max_full_run_time_s: stop a trial as soon as its projected full-run training time
+            (seconds per epoch so far × `max_t`) exceeds this; None for no limit.
+
+    Example:
+        >>> scheduler = SuccessiveHalving(max_t=9, grace_period=1, reduction_factor=3)
+        >>> scheduler.rungs.milestones
+        [1, 3]
+    """
+
+    def __init__(self, max_t: int, grace_period: int = 1, reduction_factor: float = 3,
+                 ranking: Ranking = accuracy_then_loss, max_full_run_time_s: float | None = None):
+        super().__init__()
+        if grace_period < 1:
+            raise ValueError(f"The value of `grace_period` is {grace_period}, but must be `grace_period >= 1`")
+        if max_t < grace_period:
+            raise ValueError(f"The value of `max_t` is {max_t}, but must be `max_t >= grace_period` ({grace_period})")
+        if reduction_factor < 2:
+            raise ValueError(f"The value of `reduction_factor` is {reduction_factor}, but must be "
+                             "`reduction_factor >= 2`")
+        self.max_t = max_t
+        self.max_full_run_time_s = max_full_run_time_s
+        milestones, rung = [], grace_period
+        while rung < max_t:
+            milestones.append(rung)
+            rung = int(math.ceil(rung * reduction_factor))
+        self.rungs = Rungs(milestones, reduction_factor, ranking)
+        self.progress: dict[str, Progress] = {}
+        self.stopped: dict[str, str] = {}  # trial_id → why
+
+    def set_search_properties(self, metric: str | None, mode: str | None, **spec: Any) -> bool:
+        return True  # the ranking names its own signals
+
+    def on_trial_result(self, tune_controller: Any, trial: Trial, result: dict) -> str:
+        progress = self._update(trial.trial_id, result)
+        if progress.epochs >= self.max_t:
+            return TrialScheduler.STOP
+        projected = progress.full_run_time_s(self.max_t)
+        if self.max_full_run_time_s is not None and projected is not None and projected > self.max_full_run_time_s:
+            self.stopped[trial.trial_id] = "too slow"
+            return TrialScheduler.STOP
+        if not self.rungs.decide(trial.trial_id, progress):
+            self.stopped[trial.trial_id] = "rung"
+            return TrialScheduler.STOP
+        return TrialScheduler.CONTINUE
+
+    def on_trial_complete(self, tune_controller: Any, trial: Trial, result: dict) -> None:
+        if result:
+            self.rungs.decide(trial.trial_id, self._update(trial.trial_id, result))
+
+    def _update(self, trial_id: str, result: dict) -> Progress:
+        self.progress[trial_id] = self.progress.get(trial_id, Progress()).updated(result)
+        return self.progress[trial_id]
+
+    def debug_string(self) -> str:
+        return "SuccessiveHalving: " + " | ".join(
+            f"epoch {m}: {len(rung)} trials" for m, rung in self.rungs.recorded.items())
+
+    def save(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, "wb") as stream:
+            pickle.dump(self.__dict__, stream)
+
+    def restore(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, "rb") as stream:
+            self.__dict__.update(pickle.load(stream))

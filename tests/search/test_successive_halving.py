@@ -1,0 +1,96 @@
+"""The project's successive halving decides on numbers written by hand: top 1/η continue at a rung,
+ties in accuracy are broken by validation loss, and a trial's best epoch so far counts, not its last."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from ray.tune.schedulers import TrialScheduler
+
+from search.successive_halving import Progress, Rungs, SuccessiveHalving, accuracy_then_loss
+
+CONTINUE, STOP = TrialScheduler.CONTINUE, TrialScheduler.STOP
+
+
+def _result(epoch: int, acc: float, loss: float, seconds: float = 1.0) -> dict:
+    return {"epoch": epoch, "val_acc": acc, "val_loss": loss, "train_time_s": seconds * epoch}
+
+
+def _run(scheduler: SuccessiveHalving, trial_id: str, *results: dict) -> str:
+    action = CONTINUE
+    for result in results:
+        action = scheduler.on_trial_result(None, SimpleNamespace(trial_id=trial_id), result)
+        if action == STOP:
+            break
+    return action
+
+
+def test_rungs_sit_at_grace_times_eta_powers_below_max_t():
+    assert SuccessiveHalving(max_t=9, grace_period=1, reduction_factor=3).rungs.milestones == [1, 3]
+    assert SuccessiveHalving(max_t=9, grace_period=2, reduction_factor=2).rungs.milestones == [2, 4, 8]
+    assert SuccessiveHalving(max_t=3, grace_period=3).rungs.milestones == []
+
+
+def test_majority_class_ties_are_broken_by_validation_loss():
+    scheduler = SuccessiveHalving(max_t=9, grace_period=1, reduction_factor=3)
+    assert _run(scheduler, "a", _result(1, 0.249, 1.80)) == CONTINUE  # alone at the rung
+    assert _run(scheduler, "b", _result(1, 0.249, 1.70)) == CONTINUE  # same accuracy, lower loss: better
+    assert _run(scheduler, "c", _result(1, 0.249, 1.85)) == STOP  # two tied trials have lower loss
+
+
+def test_ray_asha_would_have_continued_every_tied_trial():
+    """The failure this scheduler exists for: Ray's cutoff equals the tied value, nobody is below it."""
+    from ray.tune.schedulers.async_hyperband import _Bracket
+
+    bracket = _Bracket(min_t=1, max_t=9, reduction_factor=3, s=0)
+    actions = [bracket.on_result(SimpleNamespace(trial_id=t), 1, 0.249) for t in "abc"]
+    assert actions == [CONTINUE] * 3
+
+
+def test_only_the_top_third_continue_at_a_rung():
+    rungs = Rungs([1], reduction_factor=3, ranking=accuracy_then_loss)
+    accs = [0.30, 0.40, 0.35, 0.45, 0.20, 0.50]
+    decisions = [rungs.decide(str(i), Progress(epochs=1, best_acc=a, best_loss=1.5)) for i, a in enumerate(accs)]
+    # n=1: alone; n=2: 0.40 best; n=3: 0.35 has one better, ceil(3/3)=1 → stop; n=4: 0.45 best;
+    # n=5: 0.20 worst; n=6: 0.50 best.
+    assert decisions == [True, True, False, True, False, True]
+
+
+def test_a_trial_is_judged_on_its_best_epoch_so_far_not_a_noisy_last_one():
+    scheduler = SuccessiveHalving(max_t=9, grace_period=3, reduction_factor=3)
+    _run(scheduler, "steady", _result(1, 0.40, 1.5), _result(2, 0.42, 1.5), _result(3, 0.43, 1.5))
+    # A batch-norm trial: its third epoch dips, but it reached 0.47 at epoch 2.
+    assert _run(scheduler, "swinging", _result(1, 0.30, 1.6), _result(2, 0.47, 1.4), _result(3, 0.25, 2.5)) == CONTINUE
+
+
+def test_a_trial_reaching_max_t_stops():
+    scheduler = SuccessiveHalving(max_t=2, grace_period=2)
+    assert _run(scheduler, "a", _result(1, 0.3, 1.5)) == CONTINUE
+    assert _run(scheduler, "a", _result(2, 0.3, 1.5)) == STOP
+
+
+def test_a_trial_whose_projected_full_run_is_too_slow_stops_after_its_first_epoch():
+    scheduler = SuccessiveHalving(max_t=10, grace_period=5, max_full_run_time_s=50)
+    assert _run(scheduler, "fast", _result(1, 0.3, 1.5, seconds=4.0)) == CONTINUE  # 40 s projected
+    assert _run(scheduler, "slow", _result(1, 0.3, 1.5, seconds=6.0)) == STOP  # 60 s projected
+    assert scheduler.stopped == {"slow": "too slow"}
+
+
+def test_state_survives_save_and_restore(tmp_path):
+    scheduler = SuccessiveHalving(max_t=9, grace_period=1)
+    _run(scheduler, "a", _result(1, 0.249, 1.70))
+    scheduler.save(str(tmp_path / "state"))
+    restored = SuccessiveHalving(max_t=9, grace_period=1)
+    restored.restore(str(tmp_path / "state"))
+    assert _run(restored, "b", _result(1, 0.249, 1.80)) == STOP  # "a" is still recorded at the rung
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_t": 9, "grace_period": 0}, "grace_period"),
+    ({"max_t": 9, "reduction_factor": 1}, "reduction_factor"),
+    ({"max_t": 1, "grace_period": 2}, "max_t"),
+])
+def test_bad_arguments_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SuccessiveHalving(**kwargs)
