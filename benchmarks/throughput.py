@@ -1,12 +1,14 @@
 """Training throughput: a typical per-sample DataLoader loop against the project's loop.
 
 Both train the same model at the same batch size on the same images, side by side in one
-run. The typical loop is what most scripts do: a Dataset that returns one standardized
+run, interleaved (typical, project, typical, project, …) over `--repeats` repetitions; the
+figures are the medians, so one noisy measurement on a shared machine cannot decide them.
+The typical loop is what most scripts do: a Dataset that returns one standardized
 sample at a time, `torch.utils.data.DataLoader(shuffle=True)`, fp32. The project's loop
 slices batches from one in-memory channels_last tensor and uses bf16 autocast where the
 hardware has it (`trainables.loop.train_one_epoch`).
 
-    python -m benchmarks.throughput [--data PATH] [--images N]
+    python -m benchmarks.throughput [--data PATH] [--images N] [--repeats 5]
 
 The last line is `ratio_arch1_bs32=X.XX ratio_arch2_bs32=Y.YY` (project ÷ typical).
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import time
 
 import numpy as np
@@ -87,12 +90,14 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="FER2013 path (default $FER2013_PATH, else synthetic)")
     parser.add_argument("--images", type=int, default=None,
                         help="images per measurement (default: 3,000 for arch1, 1,200 for arch2/arch3)")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved repetitions; medians are reported")
     args = parser.parse_args()
     device = default_device()
     splits = load_splits(args.data)
     standardizer = fit_standardizer("pixel", splits.train_x)
     print(f"machine: {machine_description(device)}; precision of the project loop: "
           f"{resolve_precision('auto', device)}\ndata: {splits.describe()}")
+    print(f"medians of {args.repeats} interleaved repetitions")
     print(f"{'arch':<6} {'batch':>5} {'images':>7} {'typical img/s':>14} {'project img/s':>14} {'ratio':>6}")
     ratios = {}
     for arch in ARCHITECTURES:
@@ -101,11 +106,14 @@ def main() -> None:
         for batch_size in BATCH_SIZES:
             for measure in (typical_loop_images_per_s, project_loop_images_per_s):  # warm-up
                 measure(arch, batch_size, images[:2 * batch_size], labels[:2 * batch_size], standardizer, device)
-            typical = typical_loop_images_per_s(arch, batch_size, images, labels, standardizer, device)
-            project = project_loop_images_per_s(arch, batch_size, images, labels, standardizer, device)
-            ratios[(arch, batch_size)] = project / typical
-            print(f"{arch:<6} {batch_size:>5} {n_images:>7} {typical:>14.0f} {project:>14.0f} {project / typical:>6.2f}",
-                  flush=True)
+            typicals, projects = [], []
+            for _ in range(args.repeats):
+                typicals.append(typical_loop_images_per_s(arch, batch_size, images, labels, standardizer, device))
+                projects.append(project_loop_images_per_s(arch, batch_size, images, labels, standardizer, device))
+            typical, project = statistics.median(typicals), statistics.median(projects)
+            ratios[(arch, batch_size)] = statistics.median(p / t for p, t in zip(projects, typicals))
+            print(f"{arch:<6} {batch_size:>5} {n_images:>7} {typical:>14.0f} {project:>14.0f} "
+                  f"{ratios[(arch, batch_size)]:>6.2f}", flush=True)
     print(f"ratio_arch1_bs32={ratios[('arch1', 32)]:.2f} ratio_arch2_bs32={ratios[('arch2', 32)]:.2f}")
 
 

@@ -26,9 +26,9 @@ HYPERPARAMETERS = ("arch", "lr", "batch_size", "activation", "standardize", "opt
                    "batch_norm", "dropout", "augment", "lr_schedule")
 TRIAL_COLUMNS = ("trial_id", "optuna_number", "state", "baseline", "reused_from", *HYPERPARAMETERS, "best_val_acc", "best_epoch",
                  "last_val_acc", "train_time_s", "epochs", "max_epochs", "param_count", "images_per_s",
-                 "precision", "error")
+                 "precision", "node", "device", "error")
 EPOCH_COLUMNS = ("trial_id", "optuna_number", "epoch", "val_acc", "val_loss", "train_acc", "train_loss",
-                 "epoch_time_s", "train_time_s", "images_per_s", "diverged")
+                 "epoch_time_s", "train_time_s", "images_per_s", "eval_time_s", "diverged", "reported_at")
 STATES = ("complete", "pruned", "diverged", "failed")
 
 

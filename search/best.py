@@ -6,13 +6,13 @@ touched here, once, for the final number.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any, Callable
 
 from ray import tune
 
+from search.record import write_json_atomically
 from trainables import Splits, evaluate_split, load_model
 from trainables.trainable import STATE_FILE
 
@@ -32,7 +32,10 @@ def best_checkpoint(results: tune.ResultGrid) -> tuple[tune.Result, tune.Checkpo
 
 def evaluate_best(results: tune.ResultGrid, splits: Splits, experiment_dir: Path,
                   optuna_number: Callable[[str], int | None]) -> dict[str, Any] | None:
-    """Test the best checkpoint and write `best/` (model.pt, config.json, metrics.json)."""
+    """Test the best checkpoint and write `best/` (model.pt, config.json, metrics.json), each atomically.
+
+    The checkpoint is read back from wherever Tune stored it (a local folder, or `s3://`).
+    """
     found = best_checkpoint(results)
     if found is None:
         return None
@@ -41,7 +44,8 @@ def evaluate_best(results: tune.ResultGrid, splits: Splits, experiment_dir: Path
     best_dir.mkdir(parents=True, exist_ok=True)
     with checkpoint.as_directory() as folder:
         model, hp, standardizer = load_model(Path(folder))
-        shutil.copyfile(Path(folder) / STATE_FILE, best_dir / "model.pt")
+        shutil.copyfile(Path(folder) / STATE_FILE, best_dir / "model.pt.tmp")
+        (best_dir / "model.pt.tmp").replace(best_dir / "model.pt")
     test_loss, test_acc = evaluate_split(model, standardizer, splits.test_x, splits.test_y,
                                          precision=metrics.get("precision", "auto"))
     trial_id = metrics.get("trial_id") or result.metrics.get("trial_id")
@@ -51,12 +55,6 @@ def evaluate_best(results: tune.ResultGrid, splits: Splits, experiment_dir: Path
         "train_time_s": metrics.get("train_time_s"), "param_count": metrics.get("param_count"),
         "test_split": "PrivateTest" if not splits.synthetic else "synthetic test",
     }
-    write_json(best_dir / "config.json", hp.as_dict())
-    write_json(best_dir / "metrics.json", {k: v for k, v in best.items() if k != "config"})
+    write_json_atomically(best_dir / "config.json", hp.as_dict())
+    write_json_atomically(best_dir / "metrics.json", {k: v for k, v in best.items() if k != "config"})
     return best
-
-
-def write_json(path: Path, content: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(content, indent=2, default=str) + "\n")
-    tmp.replace(path)

@@ -1,22 +1,31 @@
 """The command line of `python -m search.run`: flags, their defaults, and validation at the door.
 
 Bad input gives one clear line and exit status 2 (`UsageError`), and never touches what
-is already on disk.
+is already on disk. Every flag defaults to None in the parser, so that what the user typed
+can be told from a default (`given_flags`): `--resume` refuses flags that would change the
+recorded search.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
+import tempfile
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import optuna
 
-from search.tuner import SAMPLERS, SCHEDULERS, SearchOptions
+from search.tuner import OBJECTIVES, SAMPLERS, SCHEDULERS, SearchOptions
 from spaces import SPACES
 from trainables.hyperparameters import PRECISIONS
+
+DEFAULTS: dict[str, Any] = {
+    "space": "full", "reduction_factor": 3, "cpus_per_trial": 1.0, "gpus_per_trial": 0.0, "output": "results",
+    "seed": 0, "precision": "auto", "sampler": "tpe", "scheduler": "halving", "objective": "accuracy",
+}
 
 
 class UsageError(ValueError):
@@ -34,42 +43,64 @@ class OneLineParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="python -m search.run",
-        description="Search CNN hyperparameters for FER2013 with Ray Tune, Optuna TPE and ASHA.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Search CNN hyperparameters for FER2013 with Ray Tune, Optuna TPE and early stopping.",
     )
-    parser.add_argument("--space", default="full", help=f"named search space: {', '.join(SPACES)}")
-    parser.add_argument("--list-spaces", action="store_true", help="print every space with its dimensions and exit")
-    parser.add_argument("--data", default=None,
-                        help="FER2013 image folders or CSV; default $FER2013_PATH, else built-in synthetic faces")
-    parser.add_argument("--samples", type=int, default=None, help="trials to run (default: the space's; grid size)")
-    parser.add_argument("--max-epochs", type=int, default=None, help="epochs of a full trial (default: the space's)")
-    parser.add_argument("--grace-epochs", type=int, default=None, help="ASHA grace period in epochs (default: the space's)")
-    parser.add_argument("--reduction-factor", type=int, default=3, help="ASHA reduction factor")
-    parser.add_argument("--sampler", default="tpe", choices=SAMPLERS,
-                        help="how trials are proposed (grid spaces always use their grid)")
-    parser.add_argument("--scheduler", default="halving", choices=SCHEDULERS,
-                        help="early stopping: the project's successive halving (ties broken by validation loss), "
-                             "Ray's stock ASHA on val_acc, or none")
-    parser.add_argument("--no-reuse", action="store_true",
-                        help="train a configuration again even if a finished trial already trained it")
-    parser.add_argument("--cpus-per-trial", type=float, default=1.0, help="CPUs per trial (torch threads)")
-    parser.add_argument("--gpus-per-trial", type=float, default=0.0, help="GPUs per trial; fractions pack small models")
-    parser.add_argument("--max-concurrent", type=int, default=None, help="trials at once (default: as resources allow)")
-    parser.add_argument("--train-subset", type=int, default=None,
-                        help="train on N training images, stratified (default: the space's, else all)")
-    parser.add_argument("--output", default="results", help="folder that holds one folder per experiment")
-    parser.add_argument("--name", default=None, help="experiment name (default: <space>-<date>-<time>)")
-    parser.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite:///<output>/<name>/optuna.db)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the sampler, subsets and training")
-    parser.add_argument("--time-budget-s", type=float, default=None,
-                        help="stop starting and running trials after S seconds (default: the space's, if any)")
-    parser.add_argument("--precision", default="auto", choices=PRECISIONS,
-                        help="bf16 autocast where the hardware has it (auto), or force fp32 / bf16")
+    add = parser.add_argument
+    add("--space", help=f"named search space: {', '.join(SPACES)} (default: full)")
+    add("--list-spaces", action="store_true", help="print every space with its dimensions and exit")
+    add("--resume", metavar="EXPERIMENT_DIR",
+        help="continue an interrupted experiment with the settings it recorded; takes no other flag")
+    add("--data", help="FER2013 image folders or CSV (default: $FER2013_PATH, else built-in synthetic faces)")
+    add("--samples", type=int, help="trials to run (default: the space's; a grid space: its size)")
+    add("--max-epochs", type=int, help="epochs of a full trial (default: the space's)")
+    add("--grace-epochs", type=int, help="first early-stopping rung, in epochs (default: the space's)")
+    add("--reduction-factor", type=int, help="early stopping keeps the top 1/η at each rung (default: 3)")
+    add("--objective", choices=tuple(OBJECTIVES),
+        help="accuracy: maximise validation accuracy; pareto: maximise it and minimise the training time "
+             "of a full run together (default: accuracy)")
+    add("--max-train-time-s", type=float,
+        help="only configurations whose full run trains in at most this many seconds count; slower "
+             "trials stop as soon as their epoch times show it (default: no limit)")
+    add("--sampler", choices=SAMPLERS, help="how trials are proposed; grid spaces use their grid (default: tpe)")
+    add("--scheduler", choices=SCHEDULERS,
+        help="early stopping: the project's successive halving (ties broken by validation loss), Ray's "
+             "stock ASHA on val_acc, or none (default: halving)")
+    add("--no-reuse", action="store_true",
+        help="train a configuration again even if a finished trial already trained it")
+    add("--cpus-per-trial", type=float, help="CPUs per trial, also torch's threads (default: 1)")
+    add("--gpus-per-trial", type=float, help="GPUs per trial; fractions pack small models on one GPU (default: 0)")
+    add("--max-concurrent", type=int, help="trials at once (default: as many as resources allow)")
+    add("--train-subset", type=int, help="train on N training images, stratified (default: the space's, else all)")
+    add("--output", help="folder that holds one folder per experiment (default: results)")
+    add("--name", help="experiment name (default: <space>-<date>-<time>)")
+    add("--storage", help="Optuna storage URL (default: sqlite:///<output>/<name>/optuna.db)")
+    add("--storage-path",
+        help="Ray Tune's trial and checkpoint storage: a folder every node can reach, s3://… or gs://… "
+             "(default: <output>/<name>/ray)")
+    add("--seed", type=int, help="seed for the sampler, subsets and training (default: 0)")
+    add("--time-budget-s", type=float,
+        help="stop starting and running trials after S seconds (default: the space's, if any)")
+    add("--precision", choices=PRECISIONS,
+        help="bf16 autocast where the hardware has it (auto), or force fp32 / bf16 (default: auto)")
     return parser
+
+
+def given_flags(args: argparse.Namespace) -> list[str]:
+    """The flags the user typed, as `--flag-name`."""
+    return [f"--{name.replace('_', '-')}" for name, value in vars(args).items()
+            if value not in (None, False) and name not in ("resume", "list_spaces")]
+
+
+def with_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """The parsed flags with the documented defaults filled in where none was typed."""
+    values = vars(args).copy()
+    values.update({k: v for k, v in DEFAULTS.items() if values.get(k) is None})
+    return argparse.Namespace(**values)
 
 
 def resolve_options(args: argparse.Namespace) -> SearchOptions:
     """Flags plus the space's defaults, validated; raises UsageError with one line."""
+    args = with_defaults(args)
     if args.space not in SPACES:
         raise UsageError(f"unknown space {args.space!r}; known spaces: {', '.join(SPACES)} (see --list-spaces)")
     space = SPACES[args.space]
@@ -91,12 +122,16 @@ def resolve_options(args: argparse.Namespace) -> SearchOptions:
              f"--train-subset is {args.train_subset}, but must be at least 7 (one image per class)")
     _require(args.time_budget_s is None or args.time_budget_s > 0,
              f"--time-budget-s is {args.time_budget_s}, but must be > 0")
+    _require(args.max_train_time_s is None or args.max_train_time_s > 0,
+             f"--max-train-time-s is {args.max_train_time_s}, but must be > 0")
     time_budget_s = args.time_budget_s if args.time_budget_s is not None else space.time_budget_s
     name = args.name or f"{space.name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     _require(bool(name) and "/" not in name and name not in (".", ".."), f"--name {name!r} is not a folder name")
-    experiment_dir = Path(args.output) / name
+    output = Path(args.output).expanduser()
+    experiment_dir = (output / name).absolute()
     _require(not experiment_dir.exists(),
-             f"{experiment_dir} already exists; choose another --name (nothing was changed)")
+             f"{output / name} already exists; choose another --name (nothing was changed)")
+    _require_writable(output)
     storage_url = args.storage or f"sqlite:///{experiment_dir}/optuna.db"
     if args.storage:
         _require_new_study(storage_url, name)
@@ -106,11 +141,27 @@ def resolve_options(args: argparse.Namespace) -> SearchOptions:
         cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,
         max_concurrent=args.max_concurrent, seed=args.seed, time_budget_s=time_budget_s,
         precision=args.precision, sampler=args.sampler, scheduler=args.scheduler, reuse=not args.no_reuse,
+        storage_path=args.storage_path, objective=args.objective, max_train_time_s=args.max_train_time_s,
     )
 
 
 def train_subset(args: argparse.Namespace) -> int | None:
-    return _default(args.train_subset, SPACES[args.space].train_subset)
+    space = SPACES[args.space or DEFAULTS["space"]]
+    return _default(args.train_subset, space.train_subset)
+
+
+def _require_writable(output: Path) -> None:
+    """The output folder, or the nearest folder above it that exists, takes a new file."""
+    existing = output
+    while not existing.exists():
+        existing = existing.parent
+    _require(existing.is_dir(), f"--output {output}: {existing} is not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise UsageError(f"--output {output}: cannot write in {existing} ({exc.strerror or exc})") from None
+    _require(os.access(existing, os.W_OK | os.X_OK), f"--output {output}: cannot write in {existing}")
 
 
 def _require_new_study(storage_url: str, study_name: str) -> None:

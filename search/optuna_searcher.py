@@ -2,12 +2,16 @@
 
 Ray's stock searcher tells Optuna COMPLETE for a trial that ASHA stopped, and never
 reports the result that stopped it as an intermediate value (Tune hands that result to
-`on_trial_complete` only). Here every reported epoch is an intermediate value; ASHA-stopped
+`on_trial_complete` only). Here every reported epoch is an intermediate value; early-stopped
 trials are PRUNED, full runs COMPLETE, raising trials FAIL; and the user attributes carry
 what a reviewer in optuna-dashboard needs (diverged, train_time_s, epochs, parameter count,
 Ray trial id). A conditional space is given to Optuna define-by-run (`SearchSpace.suggest`)
 and read back into one config key per hyperparameter (`SearchSpace.config_of`). A config
 that a finished trial already trained is replayed, not trained (`search.reuse`).
+
+A multi-objective (`pareto`) study cannot hold intermediate values in Optuna 5, so there
+each epoch's accuracy is kept in the `val_acc_by_epoch` user attribute instead; only
+COMPLETE trials get values (accuracy, and the measured training time of the full run).
 """
 
 from __future__ import annotations
@@ -15,15 +19,19 @@ from __future__ import annotations
 from typing import Any
 
 import optuna
+from ray import tune
 from ray.tune.search.optuna import OptunaSearch
 
+from search import interruption
 from search.outcome import COMPLETE, DIVERGED, FAILED, PRUNED, epochs_of, trial_outcome
 from search.reuse import REUSE_KEY, REUSED_FROM, FinishedTrials, own_metrics
 from spaces import SearchSpace
 
 _OPTUNA_STATE = {COMPLETE: optuna.trial.TrialState.COMPLETE, DIVERGED: optuna.trial.TrialState.COMPLETE,
                  PRUNED: optuna.trial.TrialState.PRUNED, FAILED: optuna.trial.TrialState.FAIL}
-USER_ATTRS = ("train_time_s", "param_count", "precision")
+USER_ATTRS = ("train_time_s", "param_count", "precision", "device")
+FULL_RUN_TIME = "full_run_time_s"  # user attribute: measured for full runs, projected for the others
+EPOCH_VALUES = "val_acc_by_epoch"  # user attribute of multi-objective studies
 
 
 class TruthfulOptunaSearch(OptunaSearch):
@@ -32,6 +40,7 @@ class TruthfulOptunaSearch(OptunaSearch):
     Args:
         search_space: the space; a grid space is passed to Optuna as fixed distributions (for
             its GridSampler), any other define-by-run.
+        metric: `val_acc`, or `["val_acc", "train_time_s"]` for the accuracy–time front.
         max_epochs: epochs of a full run; a trial ending earlier without diverging was pruned.
         baselines: named configurations (e.g. the study's own) to evaluate first and tag with a
             `baseline` user attribute.
@@ -39,12 +48,12 @@ class TruthfulOptunaSearch(OptunaSearch):
         **kwargs: passed to :class:`ray.tune.search.optuna.OptunaSearch`.
     """
 
-    def __init__(self, search_space: SearchSpace, *, max_epochs: int,
+    def __init__(self, search_space: SearchSpace, *, metric: str | list[str], max_epochs: int,
                  baselines: dict[str, dict[str, Any]] | None = None, reuse: bool = True, **kwargs: Any):
         self._baselines = baselines or {}
         space = dict(search_space.dimensions) if search_space.grid else search_space.suggest
         points = [search_space.params_of(b) for b in self._baselines.values()] or None
-        super().__init__(space=space, points_to_evaluate=points, **kwargs)
+        super().__init__(space=space, metric=metric, points_to_evaluate=points, **kwargs)
         self._search_space = search_space
         self._max_epochs = max_epochs
         self._reuse = reuse
@@ -54,10 +63,18 @@ class TruthfulOptunaSearch(OptunaSearch):
         self._finished = FinishedTrials()
         self._trial_numbers: dict[str, int] = {}
         self._baseline_names: dict[str, str] = {}
+        self._orphans: list[int] = []
+
+    @property
+    def multi_objective(self) -> bool:
+        return isinstance(self.metric, list)
 
     def suggest(self, trial_id: str) -> dict | None:
         if trial_id in self._configs:
             return self._configs[trial_id]
+        if trial_id not in self._ot_trials and self._orphans:
+            # Asked before the driver died but never run: give it to this trial instead of asking anew.
+            self._ot_trials[trial_id] = self._trial_object(self._orphans.pop(0))
         super().suggest(trial_id)
         ot_trial = self._ot_trials[trial_id]
         config = self._search_space.config_of(ot_trial.params)
@@ -94,14 +111,19 @@ class TruthfulOptunaSearch(OptunaSearch):
         last = result or (history[-1] if history else None)
         outcome = trial_outcome(last, self._max_epochs, error)
         ot_trial = self._ot_trials[trial_id]
+        self._completed_trials.add(trial_id)
+        if self._already_finished_in_study(ot_trial):
+            return  # told before the driver died, after its last saved state
         ot_trial.set_user_attr("diverged", outcome == DIVERGED)
         ot_trial.set_user_attr("epochs", epochs_of(last) if last else 0)
         for name in USER_ATTRS:
             if last and last.get(name) is not None:
                 ot_trial.set_user_attr(name, last[name])
-        value = last[self.metric] if outcome in (COMPLETE, DIVERGED) else None
-        self._ot_study.tell(ot_trial, value, state=_OPTUNA_STATE[outcome])
-        self._completed_trials.add(trial_id)
+        if last and epochs_of(last) and last.get("train_time_s") is not None:
+            ot_trial.set_user_attr(FULL_RUN_TIME, last["train_time_s"] / epochs_of(last) * self._max_epochs)
+            ot_trial.set_user_attr("full_run_time_projected", epochs_of(last) < self._max_epochs)
+        values = self._values(last) if outcome in (COMPLETE, DIVERGED) else None
+        self._ot_study.tell(ot_trial, values, state=_OPTUNA_STATE[outcome])
         if not error:
             self._finished.add(trial_id, self._configs.get(trial_id, {}), history)
 
@@ -120,14 +142,53 @@ class TruthfulOptunaSearch(OptunaSearch):
                 ot_trial.set_user_attr("fail_reason", "the search ended before this trial reported an epoch")
                 self._ot_study.tell(ot_trial, None, state=optuna.trial.TrialState.FAIL)
                 self._completed_trials.add(trial_id)
+        for number in self._orphans:
+            self._ot_study.tell(number, None, state=optuna.trial.TrialState.FAIL)
+        self._orphans = []
+
+    def restore(self, checkpoint_path: str) -> None:
+        """Ray's restore, then adopt the study's trials asked after the saved state (none is left RUNNING)."""
+        super().restore(checkpoint_path)
+        known = {trial.number for trial in self._ot_trials.values()}
+        running = self._ot_study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+        self._orphans = sorted(t.number for t in running if t.number not in known)
+
+    def _values(self, last: dict[str, Any]) -> float | list[float]:
+        if self.multi_objective:
+            return [float(last[name]) for name in self.metric]
+        return float(last[self.metric])
 
     def _report(self, trial_id: str, result: dict) -> None:
-        """Each epoch once, as an intermediate value at step = epoch."""
+        """Each epoch once: an intermediate value at step = epoch (a user attribute if multi-objective)."""
         history = self._results.setdefault(trial_id, [])
         step = epochs_of(result)
         if not history or epochs_of(history[-1]) < step:
             history.append(own_metrics(result))
         steps = self._reported_steps.setdefault(trial_id, set())
-        if step not in steps and result.get(self.metric) is not None:
-            self._ot_trials[trial_id].report(float(result[self.metric]), step)
-            steps.add(step)
+        if step in steps or result.get("val_acc") is None:
+            return
+        steps.add(step)
+        ot_trial = self._ot_trials[trial_id]
+        if self.multi_objective:
+            ot_trial.set_user_attr(EPOCH_VALUES, [r.get("val_acc") for r in history])
+        else:
+            ot_trial.report(float(result[self.metric]), step)
+
+    def _already_finished_in_study(self, ot_trial: optuna.Trial) -> bool:
+        return self._ot_study.get_trials(deepcopy=False)[ot_trial.number].state.is_finished()
+
+    def _trial_object(self, number: int) -> optuna.Trial:
+        """A live `optuna.Trial` for a trial of the study that is still RUNNING."""
+        frozen = self._ot_study.get_trials(deepcopy=False)[number]
+        return optuna.Trial(self._ot_study, frozen._trial_id)  # Optuna's own handle; no public constructor
+
+
+class CloseStudyAtEnd(tune.Callback):
+    """At the end of a search that was not interrupted, leave no trial of the study RUNNING."""
+
+    def __init__(self, searcher: TruthfulOptunaSearch):
+        self._searcher = searcher
+
+    def on_experiment_end(self, trials: list, **info: Any) -> None:
+        if not interruption.requested():
+            self._searcher.close_unfinished()

@@ -10,14 +10,17 @@ no finished trial.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from ray import tune
+from ray.tune.result import NODE_IP
 
 from search.outcome import epochs_of, trial_outcome
+from search import interruption
 from search.reuse import REUSED_FROM, hyperparameters
 from trainables.hyperparameters import Hyperparameters
 
@@ -36,18 +39,25 @@ TRIALS_SCHEMA = pa.schema([
     pa.field("best_val_acc", pa.float64()), pa.field("best_epoch", pa.int64()), pa.field("last_val_acc", pa.float64()),
     pa.field("train_time_s", pa.float64()), pa.field("epochs", pa.int64()), pa.field("max_epochs", pa.int64()),
     pa.field("param_count", pa.int64()), pa.field("images_per_s", pa.float64()), pa.field("precision", pa.string()),
-    pa.field("error", pa.string()),
+    pa.field("node", pa.string()), pa.field("device", pa.string()), pa.field("error", pa.string()),
 ])
 EPOCHS_SCHEMA = pa.schema([
     pa.field("trial_id", pa.string()), pa.field("optuna_number", pa.int64()), pa.field("epoch", pa.int64()),
     pa.field("val_acc", pa.float64()), pa.field("val_loss", pa.float64()), pa.field("train_acc", pa.float64()),
     pa.field("train_loss", pa.float64()), pa.field("epoch_time_s", pa.float64()), pa.field("train_time_s", pa.float64()),
-    pa.field("images_per_s", pa.float64()), pa.field("diverged", pa.bool_()),
+    pa.field("images_per_s", pa.float64()), pa.field("eval_time_s", pa.float64()), pa.field("diverged", pa.bool_()),
+    pa.field("reported_at", pa.float64()),
 ])
 
 
 class ParquetResults(tune.Callback):
     """Keeps `trials.parquet` and `epochs.parquet` in `folder` up to date during a search.
+
+    `epochs.parquet` is rewritten after every reported epoch and `trials.parquet` whenever a
+    trial finishes. The rows are also this callback's state in Ray Tune's experiment
+    checkpoint, saved with the trials' own state after every epoch, so a resumed search
+    continues from exactly the rows that match the trials it resumes; an epoch reported
+    again (the one in flight when the driver died) replaces its earlier row.
 
     Args:
         folder: the experiment folder.
@@ -62,18 +72,29 @@ class ParquetResults(tune.Callback):
         self._max_epochs = max_epochs
         self._optuna_number = optuna_number
         self._baseline_of = baseline_of
-        self._epoch_rows: list[dict[str, Any]] = []
+        self._epoch_rows: dict[tuple[str, int], dict[str, Any]] = {}
         self._trial_rows: dict[str, dict[str, Any]] = {}
         self._history: dict[str, list[dict[str, Any]]] = {}
 
     def setup(self, **info: Any) -> None:
         self._write()  # both files exist, with their schema, from the start
 
+    def get_state(self) -> dict[str, Any]:
+        return {"epoch_rows": self._epoch_rows, "trial_rows": self._trial_rows, "history": self._history}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self._epoch_rows, self._trial_rows, self._history = state["epoch_rows"], state["trial_rows"], state["history"]
+        self._write()
+
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+        epoch = epochs_of(result)
         row = {field.name: result.get(field.name) for field in EPOCHS_SCHEMA}
-        row.update(trial_id=trial.trial_id, optuna_number=self._optuna_number(trial.trial_id), epoch=epochs_of(result))
-        self._epoch_rows.append(row)
-        self._history.setdefault(trial.trial_id, []).append(result)
+        row.update(trial_id=trial.trial_id, optuna_number=self._optuna_number(trial.trial_id), epoch=epoch,
+                   reported_at=time.time())
+        self._epoch_rows[(trial.trial_id, epoch)] = row
+        history = self._history.setdefault(trial.trial_id, [])
+        history[:] = [r for r in history if epochs_of(r) < epoch] + [{k: v for k, v in result.items() if k != "config"}]
+        self._write(trials=False)
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self._finish(trial, errored=False)
@@ -83,10 +104,12 @@ class ParquetResults(tune.Callback):
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
         # Trials still running when the search ends (its time budget ran out) get no
-        # on_trial_complete; what they trained is recorded here, as pruned.
-        for trial in trials:
-            if trial.trial_id not in self._trial_rows:
-                self._finish(trial, errored=False)
+        # on_trial_complete; what they trained is recorded here, as pruned. After an
+        # interruption they are not finished: the resumed search records them.
+        if not interruption.requested():
+            for trial in trials:
+                if trial.trial_id not in self._trial_rows:
+                    self._finish(trial, errored=False)
         self._write()
 
     def _finish(self, trial: Any, errored: bool) -> None:
@@ -99,7 +122,7 @@ class ParquetResults(tune.Callback):
     def _trial_row(self, trial: Any, history: list[dict[str, Any]], errored: bool) -> dict[str, Any]:
         last = history[-1] if history else {}
         best = max(history, key=lambda r: r.get("val_acc") or 0.0) if history else {}
-        row = {
+        return {
             "trial_id": trial.trial_id, "optuna_number": self._optuna_number(trial.trial_id),
             "state": trial_outcome(last, self._max_epochs, errored), "baseline": self._baseline_of(trial.trial_id),
             REUSED_FROM: last.get(REUSED_FROM), **Hyperparameters.from_config(hyperparameters(trial.config)).as_dict(),
@@ -107,16 +130,19 @@ class ParquetResults(tune.Callback):
             "last_val_acc": last.get("val_acc"), "train_time_s": last.get("train_time_s"),
             "epochs": epochs_of(last) if last else 0, "max_epochs": self._max_epochs,
             "param_count": last.get("param_count"), "precision": last.get("precision"),
+            "node": last.get("node") or last.get(NODE_IP), "device": last.get("device"),
             "images_per_s": _mean([r.get("images_per_s") for r in history]),
             "error": _first_line(trial.error_file) if errored else None,
         }
-        return row
 
-    def _write(self) -> None:
+    def _write(self, trials: bool = True) -> None:
         self._folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(pa.Table.from_pylist(list(self._trial_rows.values()), schema=TRIALS_SCHEMA),
-                         self._folder / TRIALS_FILE)
-        write_atomically(pa.Table.from_pylist(self._epoch_rows, schema=EPOCHS_SCHEMA), self._folder / EPOCHS_FILE)
+        if trials:
+            write_atomically(pa.Table.from_pylist(list(self._trial_rows.values()), schema=TRIALS_SCHEMA),
+                             self._folder / TRIALS_FILE)
+        rows = sorted(self._epoch_rows.values(), key=lambda r: (r["optuna_number"] is None, r["optuna_number"] or 0,
+                                                                r["trial_id"], r["epoch"]))
+        write_atomically(pa.Table.from_pylist(rows, schema=EPOCHS_SCHEMA), self._folder / EPOCHS_FILE)
 
 
 def write_atomically(table: pa.Table, path: Path) -> None:

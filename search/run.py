@@ -1,23 +1,40 @@
-"""`python -m search.run --space NAME`: run a search, test the best trial, write results and report."""
+"""`python -m search.run --space NAME`: run a search, test the best trial, write results and report.
+
+`python -m search.run --resume DIR` continues one whose driver was interrupted or killed.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
-from search.best import evaluate_best, write_json
-from search.options import UsageError, build_parser, resolve_options, train_subset
+from search import interruption
+from search.best import evaluate_best
+from search.cluster_checks import check_cluster
+from search.options import UsageError, build_parser, given_flags, resolve_options, train_subset
+from search.record import (FINISHED, INTERRUPTED, SUMMARY_FILE, RecordedSearch, RecordError, read_record,
+                           write_json_atomically, write_record)
 from search.results import EPOCHS_FILE, TRIALS_FILE
-from search.tuner import SearchOptions, run_search
+from search.tuner import SearchOptions, connect_ray, run_search
 from spaces import SPACES
-from trainables import SYNTHETIC_NOTICE, DataError, Splits, load_splits
+from trainables import SYNTHETIC_NOTICE, DataError, DataQuality, Splits, check_data_quality, load_splits, synthetic_splits
 
-SUMMARY_FILE = "summary.json"
+
+@dataclass(frozen=True)
+class Plan:
+    """What main() is about to run: the recorded search, its data, and whether it resumes."""
+
+    search: RecordedSearch
+    splits: Splits
+    resume: bool
+    quality: DataQuality
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,50 +43,119 @@ def main(argv: list[str] | None = None) -> int:
         print("\n\n".join(space.describe() for space in SPACES.values()))
         return 0
     try:
-        options = resolve_options(args)
-        splits = load_splits(args.data)
-        subset = train_subset(args)
-        if subset is not None and subset > len(splits.train_y):
-            raise UsageError(f"--train-subset is {subset:,}, but the data has {len(splits.train_y):,} training images")
-    except (UsageError, DataError) as exc:
+        plan = resume_plan(args) if args.resume else new_plan(args)
+        print_data(plan.splits)
+        for warning in plan.quality.warnings:
+            print(f"search.run: warning: {warning}", file=sys.stderr)
+        connect_ray()
+        for warning in check_cluster(plan.search.options):
+            print(f"search.run: warning: {warning}", file=sys.stderr)
+    except (UsageError, DataError, RecordError) as exc:
         print(f"search.run: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("search.run: interrupted before the search started; nothing was written", file=sys.stderr)
+        return interruption.INTERRUPTED_EXIT_STATUS
+    return run(plan)
+
+
+def new_plan(args) -> Plan:
+    """Resolve and check a new search; nothing is written yet."""
+    options = resolve_options(args)
+    data = args.data or os.environ.get("FER2013_PATH")
+    data = str(Path(data).expanduser().absolute()) if data else None
+    splits = load_splits(data)
+    subset = train_subset(args)
+    if subset is not None and subset > len(splits.train_y):
+        raise UsageError(f"--train-subset is {subset:,}, but the data has {len(splits.train_y):,} training images")
     if subset is not None:
         splits = splits.with_train_subset(subset, seed=options.seed)
-    if splits.synthetic:
-        print(SYNTHETIC_NOTICE)
-    print(f"{splits.describe()}\nSpace {options.space.name}: {options.samples} trials, up to {options.max_epochs} "
-          f"epochs each; experiment folder {options.experiment_dir}")
-    options.experiment_dir.mkdir(parents=True)
+    sizes = (len(splits.train_y), len(splits.val_y), len(splits.test_y))
+    return Plan(RecordedSearch(options, data, subset, sizes), splits, resume=False, quality=check_data_quality(splits))
+
+
+def resume_plan(args) -> Plan:
+    """The recorded search of `--resume DIR`, its data loaded as it was at the start."""
+    extra = given_flags(args)
+    if extra:
+        raise UsageError(f"--resume takes the settings the experiment recorded; {', '.join(extra)} would change "
+                         "them, so leave it out")
+    recorded = read_record(Path(args.resume))
+    splits = load_splits(recorded.data) if recorded.data else synthetic_splits()
+    if recorded.train_subset is not None:
+        splits = splits.with_train_subset(recorded.train_subset, seed=recorded.options.seed)
+    sizes = (len(splits.train_y), len(splits.val_y), len(splits.test_y))
+    if sizes != recorded.split_sizes:
+        raise UsageError(f"the data at {recorded.data or 'the built-in generator'} has splits {sizes}, but the "
+                         f"experiment started on {tuple(recorded.split_sizes)}; it cannot be resumed on other data")
+    return Plan(recorded, splits, resume=True, quality=check_data_quality(splits))
+
+
+def run(plan: Plan) -> int:
+    options = plan.search.options
+    folder = options.experiment_dir
+    verb = "Resuming" if plan.resume else "Space"
+    print(f"{verb} {options.space.name}: {options.samples} trials, up to {options.max_epochs} epochs each; "
+          f"experiment folder {display_path(folder)}")
+    if not plan.resume:
+        folder.mkdir(parents=True)
+        write_record(plan.search)
     started = time.time()
-    results, searcher = run_search(options, splits)
-    best = evaluate_best(results, splits, options.experiment_dir, searcher.optuna_trial_number)
-    summary = write_summary(options, splits, best, wall_time_s=time.time() - started)
-    report = build_report(options.experiment_dir)
+    resume_command = f"python -m search.run --resume {display_path(folder)}"
+    with interruption.graceful_interruption(resume_command):
+        results = run_search(options, plan.splits, resume=plan.resume)
+    if interruption.requested():
+        write_summary(plan, None, wall_time_s=time.time() - started, status=INTERRUPTED)
+        print(f"\n== {options.study_name} interrupted; its state is saved. Resume with:\n{resume_command}")
+        return interruption.INTERRUPTED_EXIT_STATUS
+    best = evaluate_best(results, plan.splits, folder, optuna_numbers(folder).get)
+    summary = write_summary(plan, best, wall_time_s=time.time() - started, status=FINISHED)
+    report = build_report(folder)
     print_summary(summary, report)
     return 0
 
 
-def write_summary(options: SearchOptions, splits: Splits, best: dict[str, Any] | None,
-                  wall_time_s: float) -> dict[str, Any]:
+def optuna_numbers(folder: Path) -> dict[str, int]:
+    """Ray trial id → Optuna trial number, as recorded in trials.parquet."""
+    table = pq.read_table(folder / TRIALS_FILE, columns=["trial_id", "optuna_number"]).to_pylist()
+    return {row["trial_id"]: row["optuna_number"] for row in table}
+
+
+def print_data(splits: Splits) -> None:
+    if splits.synthetic:
+        print(SYNTHETIC_NOTICE)
+    print(splits.describe())
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working folder when it lies below it, else absolute."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else str(path)
+
+
+def write_summary(plan: Plan, best: dict[str, Any] | None, wall_time_s: float, status: str) -> dict[str, Any]:
+    options, splits = plan.search.options, plan.splits
     folder = options.experiment_dir
     states = Counter(pq.read_table(folder / TRIALS_FILE, columns=["state"]).column("state").to_pylist())
     summary = {
-        "name": options.study_name, "space": options.space.name, "wall_time_s": round(wall_time_s, 1),
+        "name": options.study_name, "space": options.space.name, "status": status,
+        "wall_time_s": round(wall_time_s, 1),
         "data": {"description": splits.describe(), "synthetic": splits.synthetic, "source": splits.source,
-                 "train": len(splits.train_y), "val": len(splits.val_y), "test": len(splits.test_y)},
+                 "train": len(splits.train_y), "val": len(splits.val_y), "test": len(splits.test_y),
+                 "quality": plan.quality.as_dict()},
         "search": {"samples": options.samples, "max_epochs": options.max_epochs, "grace_epochs": options.grace_epochs,
-                   "reduction_factor": options.reduction_factor, "seed": options.seed,
-                   "pruning": "ASHA" if options.space.prune else "none"},
+                   "reduction_factor": options.reduction_factor, "seed": options.seed, "sampler": options.sampler,
+                   "scheduler": options.scheduler if options.space.prune else "none",
+                   "objective": options.objective, "max_train_time_s": options.max_train_time_s},
         "trials": dict(states),
         "best": best,
         "storage": options.storage_url, "study_name": options.study_name,
-        "paths": {"trials": str(folder / TRIALS_FILE), "epochs": str(folder / EPOCHS_FILE),
-                  "best": str(folder / "best"), "summary": str(folder / SUMMARY_FILE),
-                  "report": str(folder / "report.html")},
+        "paths": {"trials": display_path(folder / TRIALS_FILE), "epochs": display_path(folder / EPOCHS_FILE),
+                  "best": display_path(folder / "best"), "summary": display_path(folder / SUMMARY_FILE),
+                  "report": display_path(folder / "report.html")},
         "dashboard_command": f"optuna-dashboard --host 127.0.0.1 {options.storage_url}",
     }
-    write_json(folder / SUMMARY_FILE, summary)
+    write_json_atomically(folder / SUMMARY_FILE, summary)
     return summary
 
 
@@ -83,7 +169,7 @@ def build_report(folder: Path) -> Path | None:
         return build(folder)
     except Exception as exc:  # the results are on disk; the report can be rebuilt later
         print(f"search.run: report not built ({type(exc).__name__}: {exc}); "
-              f"rebuild with: python -m reports.build {folder}", file=sys.stderr)
+              f"rebuild with: python -m reports.build {display_path(folder)}", file=sys.stderr)
         return None
 
 
@@ -104,7 +190,7 @@ def print_summary(summary: dict[str, Any], report: Path | None) -> None:
     lines += [f"results: {paths['trials']}, {paths['epochs']}", f"best:    {paths['best']}/",
               f"summary: {paths['summary']}"]
     if report:
-        lines.append(f"report:  {report}")
+        lines.append(f"report:  {display_path(report)}")
     lines.append(f"review:  {summary['dashboard_command']}")
     print("\n".join(lines))
 

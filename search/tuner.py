@@ -1,6 +1,8 @@
-"""Assemble and run one search: space → Optuna TPE (or grid) searcher, early stopping, resources, Tuner.
+"""Assemble and run one search: space → Optuna searcher, early stopping, resources, Tuner.
 
 Everything about how many trials and where they run lives here; the trainable only trains.
+A resumed search is Ray Tune's own `Tuner.restore` of the same experiment: the trials, the
+searcher, the callbacks and (through `SchedulerState`) the scheduler come back as saved.
 """
 
 from __future__ import annotations
@@ -12,22 +14,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import optuna
+import pyarrow.fs
 import ray
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler
 
+from search.device_check import CpuFallbackWarning
 from search.grid_sampler import AskTellGridSampler
-from search.optuna_searcher import TruthfulOptunaSearch
+from search.interruption import ForwardInterruption
+from search.moasha import pareto_ranking
+from search.optuna_searcher import CloseStudyAtEnd, TruthfulOptunaSearch
 from search.progress import ProgressLine
 from search.results import ParquetResults
 from search.reuse import replaying
-from search.successive_halving import SuccessiveHalving
+from search.scheduler_state import SchedulerState
+from search.successive_halving import SuccessiveHalving, accuracy_then_loss
 from spaces import SearchSpace
 from trainables import Splits, TrialSettings, train_fer
 
-METRIC, MODE = "val_acc", "max"
+METRIC, MODE = "val_acc", "max"  # what Tune itself ranks checkpoints and results on
+OBJECTIVES = {"accuracy": (METRIC, MODE), "pareto": (["val_acc", "train_time_s"], ["max", "min"])}
 SAMPLERS = ("tpe", "random")
 SCHEDULERS = ("halving", "ray-asha", "none")
+RAY_RUN_NAME = "ray"  # Tune's experiment folder under a local experiment folder
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,10 @@ class SearchOptions:
     sampler: str = "tpe"
     scheduler: str = "halving"
     reuse: bool = True
+    storage_path: str | None = None  # Ray Tune's trial storage; None: the experiment folder
+    objective: str = "accuracy"
+    max_train_time_s: float | None = None
+
 
 
 def optuna_sampler(options: SearchOptions) -> optuna.samplers.BaseSampler:
@@ -58,16 +71,30 @@ def optuna_sampler(options: SearchOptions) -> optuna.samplers.BaseSampler:
 
     TPE is multivariate with groups, Optuna's advice for conditional spaces: each optimizer's
     learning rate is modelled jointly with the dimensions it occurs with. `constant_liar`
-    keeps concurrent trials from being proposed on top of each other.
+    keeps concurrent trials from being proposed on top of each other. A training-time limit
+    becomes TPE's constraint: a full run longer than the limit is infeasible.
     """
     space = options.space
     if space.grid:
         return AskTellGridSampler(space.grid_values(), seed=options.seed)
     if options.sampler == "random":
         return optuna.samplers.RandomSampler(seed=options.seed)
+    constraints = TrainTimeConstraint(options.max_train_time_s) if options.max_train_time_s else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return optuna.samplers.TPESampler(seed=options.seed, multivariate=True, group=True, constant_liar=True)
+        return optuna.samplers.TPESampler(seed=options.seed, multivariate=True, group=True, constant_liar=True,
+                                          constraints_func=constraints)
+
+
+@dataclass(frozen=True)
+class TrainTimeConstraint:
+    """Optuna constraint: a trial's full-run training time minus the limit (≤ 0 is feasible)."""
+
+    limit_s: float
+
+    def __call__(self, trial: optuna.trial.FrozenTrial) -> tuple[float]:
+        full_run = trial.user_attrs.get("full_run_time_s")
+        return (float(full_run) - self.limit_s if full_run is not None else 0.0,)
 
 
 def optuna_searcher(options: SearchOptions) -> TruthfulOptunaSearch:
@@ -75,8 +102,9 @@ def optuna_searcher(options: SearchOptions) -> TruthfulOptunaSearch:
     space = options.space
     baselines = {} if space.grid or options.sampler == "random" else {
         f"study-{i}": b for i, b in enumerate(space.baselines)}
+    metric, mode = OBJECTIVES[options.objective]
     return TruthfulOptunaSearch(
-        space, metric=METRIC, mode=MODE, sampler=optuna_sampler(options), study_name=options.study_name,
+        space, metric=metric, mode=mode, sampler=optuna_sampler(options), study_name=options.study_name,
         storage=optuna.storages.RDBStorage(options.storage_url), max_epochs=options.max_epochs,
         baselines=baselines, reuse=options.reuse,
     )
@@ -86,47 +114,99 @@ def trial_scheduler(options: SearchOptions) -> TrialScheduler:
     """The project's successive halving (or Ray's stock ASHA, to compare against) over epochs;
     a space that must not prune runs every trial to the end."""
     if not options.space.prune or options.scheduler == "none":
-        return FIFOScheduler()
+        if options.max_train_time_s is None:
+            return FIFOScheduler()
+        # No early stopping, but a trial whose full run cannot fit the limit still stops.
+        return SuccessiveHalving(max_t=options.max_epochs, grace_period=options.max_epochs,
+                                 max_full_run_time_s=options.max_train_time_s)
     if options.scheduler == "ray-asha":
         return ASHAScheduler(time_attr="training_iteration", max_t=options.max_epochs,
                              grace_period=options.grace_epochs, reduction_factor=options.reduction_factor)
+    ranking = pareto_ranking if options.objective == "pareto" else accuracy_then_loss
     return SuccessiveHalving(max_t=options.max_epochs, grace_period=options.grace_epochs,
-                             reduction_factor=options.reduction_factor)
+                             reduction_factor=options.reduction_factor, ranking=ranking,
+                             max_full_run_time_s=options.max_train_time_s)
 
 
-def run_search(options: SearchOptions, splits: Splits) -> tuple[tune.ResultGrid, TruthfulOptunaSearch]:
-    """Run every trial on the Ray cluster (a local one unless RAY_ADDRESS points elsewhere)."""
-    # Keeping one checkpoint per trial forces a state snapshot per epoch; that is intended here.
-    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
-    # A trial the time budget cut before its first epoch has no metrics file; Ray warns with a
-    # file-not-found trace, while the Optuna study already records it (FAIL, with fail_reason).
-    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+def connect_ray() -> None:
+    """Join the cluster in RAY_ADDRESS (or the one `ray job submit` runs in), else start a local one."""
     if not ray.is_initialized():
         # Trials print nothing worth reading; their errors land in Tune's error files and trials.parquet.
-        ray.init(logging_level="WARNING", log_to_driver=False)
-    searcher = optuna_searcher(options)
+        # A local cluster needs no dashboard: it would only take CPU from the trials.
+        # "local" starts a new cluster even when another one, started by `ray start`, is running here.
+        address = os.environ.get("RAY_ADDRESS") or "local"
+        ray.init(address=address, logging_level="WARNING", log_to_driver=False,
+                 include_dashboard=False if address == "local" else None)
+
+
+def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> tune.ResultGrid:
+    """Run every trial on the Ray cluster; with `resume`, continue the experiment Tune saved."""
+    _quiet_ray_output()
+    connect_ray()
     settings = TrialSettings(max_epochs=options.max_epochs, seed=options.seed, precision=options.precision)
     # with_parameters puts the data set into the object store once, not once per trial.
     trainable = tune.with_parameters(replaying(train_fer), splits=splits, settings=settings)
     trainable = tune.with_resources(trainable, {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
+    if resume:
+        storage_path, run_name, filesystem = ray_storage(options)
+        tuner = tune.Tuner.restore(f"{storage_path}/{run_name}", trainable, resume_unfinished=True,
+                                   resume_errored=True, storage_filesystem=filesystem)
+        return tuner.fit()
+
+    searcher = optuna_searcher(options)
+    scheduler = trial_scheduler(options)
     callbacks = [
         ParquetResults(options.experiment_dir, options.max_epochs, searcher.optuna_trial_number, searcher.baseline_of),
-        ProgressLine(options.max_epochs, options.samples),
+        ProgressLine(options.max_epochs, options.samples), CpuFallbackWarning(), CloseStudyAtEnd(searcher),
+        ForwardInterruption(),
     ]
+    if type(scheduler) is not FIFOScheduler:  # FIFO has no state (and no save)
+        callbacks.append(SchedulerState(scheduler))
+    storage_path, run_name, filesystem = ray_storage(options)
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
-            metric=METRIC, mode=MODE, search_alg=searcher, scheduler=trial_scheduler(options),
+            metric=METRIC, mode=MODE, search_alg=searcher, scheduler=scheduler,
             num_samples=options.samples, max_concurrent_trials=options.max_concurrent,
             time_budget_s=options.time_budget_s, reuse_actors=True,
         ),
         run_config=tune.RunConfig(
-            name="ray", storage_path=str(options.experiment_dir.resolve()), callbacks=callbacks, verbose=0,
+            name=run_name, storage_path=storage_path, storage_filesystem=filesystem,
+            callbacks=callbacks, verbose=0,
+            # One checkpoint kept per trial (besides its latest) makes Tune snapshot the
+            # experiment after every epoch: a resumed search repeats at most the epoch in flight.
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1, checkpoint_score_attribute=METRIC,
                                                     checkpoint_score_order=MODE),
             failure_config=tune.FailureConfig(max_failures=1),
         ),
     )
-    results = tuner.fit()
-    searcher.close_unfinished()
-    return results, searcher
+    return tuner.fit()
+
+
+def ray_storage(options: SearchOptions) -> tuple[str, str, pyarrow.fs.FileSystem | None]:
+    """(storage path, run name, file system) for Ray Tune's trials and checkpoints.
+
+    By default `<experiment>/ray`; with `--storage-path`, `<storage path>/<experiment name>`,
+    any URI pyarrow resolves (a shared folder, `s3://`, `gs://`). An `s3://` path honours
+    `AWS_ENDPOINT_URL`, so S3-compatible servers (MinIO, moto) work as with the AWS CLI.
+    """
+    if options.storage_path is None:
+        return str(options.experiment_dir.resolve()), RAY_RUN_NAME, None
+    path = options.storage_path.rstrip("/")
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if path.startswith("s3://") and endpoint:
+        scheme, _, host = endpoint.partition("://")
+        filesystem = pyarrow.fs.S3FileSystem(endpoint_override=host, scheme=scheme,
+                                             region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+        return path.removeprefix("s3://"), options.study_name, filesystem
+    return path, options.study_name, None
+
+
+def _quiet_ray_output() -> None:
+    # Tune's experiment box and TensorBoard hint come from its "new output"; the progress line is the view.
+    os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
+    # The snapshot per epoch above is intended; Tune would warn that it is frequent.
+    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
+    # A trial the time budget cut before its first epoch has no metrics file; Ray warns with a
+    # file-not-found trace, while the Optuna study already records it (FAIL, with fail_reason).
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)

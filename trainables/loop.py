@@ -56,6 +56,11 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def describe_device(device: torch.device) -> str:
+    """`cpu`, or `cuda` with the card's name, as recorded for each trial."""
+    return f"cuda ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "cpu"
+
+
 def to_device_tensors(images: np.ndarray, labels: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """(N, 48, 48) float32 images → (N, 1, 48, 48) channels_last tensor on `device`, with labels."""
     x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32)).unsqueeze(1)
@@ -134,7 +139,7 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch
     return EpochStats(mean_loss, correct.item() / max(seen, 1), time.perf_counter() - start, seen, diverged)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, precision: str) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) over a whole split."""
     model.eval()

@@ -12,7 +12,7 @@ from trainables import Hyperparameters, TrialSettings, load_model, run_trial
 from trainables.loop import cpu_has_native_bf16
 
 METRICS = {"epoch", "val_acc", "val_loss", "train_loss", "train_acc", "epoch_time_s", "train_time_s",
-           "images_per_s", "diverged", "param_count", "precision"}
+           "images_per_s", "eval_time_s", "diverged", "param_count", "precision", "device"}
 LEARNS = Hyperparameters(arch="arch1", optimizer="adamw", lr=0.003, batch_size=64, standardize="pixel")
 
 

@@ -1,0 +1,65 @@
+"""Ctrl-C (SIGINT) and SIGTERM end a search gracefully the first time and at once the second.
+
+Either way the experiment stays resumable: Ray Tune snapshots its state after every trial
+checkpoint (one per epoch), so even the immediate exit loses at most the epochs in flight.
+The graceful path is Ray Tune's own: it stops starting trials, saves the experiment state
+one last time and returns from `Tuner.fit`. Ray listens for that on SIGUSR1; this module
+takes SIGINT and SIGTERM for itself (`TUNE_DISABLE_SIGINT_HANDLER`) and forwards the first
+one to Ray from inside the tuning loop, where Ray's handler is sure to be installed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ray import tune
+
+INTERRUPTED_EXIT_STATUS = 130  # 128 + SIGINT, what shells report for Ctrl-C
+
+_requested = threading.Event()
+_forwarded = threading.Event()
+
+
+def requested() -> bool:
+    """True once a stop signal arrived during the search."""
+    return _requested.is_set()
+
+
+@contextmanager
+def graceful_interruption(resume_command: str) -> Iterator[None]:
+    """Within the block, the first SIGINT/SIGTERM asks Ray Tune to stop; the second exits."""
+    _requested.clear()
+    _forwarded.clear()
+    os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"
+
+    def handle(signum: int, frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if _requested.is_set():
+            print(f"\nsearch.run: second {name}: exiting now; the experiment is resumable with: {resume_command}",
+                  file=sys.stderr, flush=True)
+            os._exit(INTERRUPTED_EXIT_STATUS)
+        _requested.set()
+        print(f"\nsearch.run: {name} received: stopping the search after Ray saves its state "
+              "(press Ctrl-C again to exit at once)", file=sys.stderr, flush=True)
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class ForwardInterruption(tune.Callback):
+    """Passes a requested stop to Ray Tune (SIGUSR1) at the start of a tuning step."""
+
+    def on_step_begin(self, iteration: int, trials: list, **info: Any) -> None:
+        if _requested.is_set() and not _forwarded.is_set():
+            _forwarded.set()
+            os.kill(os.getpid(), signal.SIGUSR1)

@@ -1,0 +1,71 @@
+"""The multi-objective ranking at a rung (MOASHA): accuracy up and training time down, together.
+
+MOASHA (Schmucker et al., 2021, "Multi-objective Asynchronous Successive Halving"; Syne
+Tune's `MOASHA`) keeps ASHA's rungs and replaces its one-metric ranking with non-dominated
+sorting, so the top 1/η that go on are the trials nearest the accuracy–time front rather
+than the most accurate alone. Here that is one function, `pareto_ranking`, handed to
+`search.successive_halving.SuccessiveHalving`: the rung bookkeeping is ASHA's, unchanged.
+
+Each trial is judged on its best validation accuracy so far and its full-run training time
+projected from the seconds per epoch it has measured (a trial at a rung has not run its
+full course; its time per epoch is what is known, and every trial is projected the same
+way). Within one front, ties are broken as NSGA-II does, by crowding distance: trials at the
+ends of the front and in sparse stretches of it go first, so the survivors spread along the
+front instead of crowding at one end.
+"""
+
+from __future__ import annotations
+
+import math
+
+from search.successive_halving import Progress
+
+
+def pareto_ranking(recorded: dict[str, Progress]) -> dict[str, tuple]:
+    """Sort keys (front index, −crowding distance) for the trials at a rung: lower is better."""
+    points = {trial_id: _objectives(p) for trial_id, p in recorded.items()}
+    fronts = non_dominated_fronts(points)
+    keys: dict[str, tuple] = {}
+    for index, front in enumerate(fronts):
+        crowding = crowding_distances({trial_id: points[trial_id] for trial_id in front})
+        keys.update({trial_id: (index, -crowding[trial_id]) for trial_id in front})
+    return keys
+
+
+def non_dominated_fronts(points: dict[str, tuple[float, ...]]) -> list[list[str]]:
+    """Fronts of points to minimise in every coordinate: the first is the non-dominated set."""
+    remaining = dict(points)
+    fronts = []
+    while remaining:
+        front = [a for a, pa in remaining.items() if not any(_dominates(pb, pa) for pb in remaining.values())]
+        fronts.append(sorted(front))
+        for trial_id in front:
+            del remaining[trial_id]
+    return fronts
+
+
+def crowding_distances(front: dict[str, tuple[float, ...]]) -> dict[str, float]:
+    """NSGA-II crowding distance of each point within its front (ends of each objective: infinite)."""
+    distance = dict.fromkeys(front, 0.0)
+    if len(front) <= 2:
+        return dict.fromkeys(front, math.inf)
+    for axis in range(len(next(iter(front.values())))):
+        ordered = sorted(front, key=lambda trial_id: (front[trial_id][axis], trial_id))
+        low, high = front[ordered[0]][axis], front[ordered[-1]][axis]
+        distance[ordered[0]] = distance[ordered[-1]] = math.inf
+        if high == low:
+            continue
+        for before, trial_id, after in zip(ordered, ordered[1:], ordered[2:]):
+            distance[trial_id] += (front[after][axis] - front[before][axis]) / (high - low)
+    return distance
+
+
+def _objectives(progress: Progress) -> tuple[float, float]:
+    """(−accuracy, seconds per epoch): both to minimise; unknowns rank worst."""
+    accuracy = progress.best_acc if progress.best_acc is not None else -math.inf
+    per_epoch = progress.train_time_s / progress.epochs if progress.epochs else math.inf
+    return (-accuracy, per_epoch)
+
+
+def _dominates(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))

@@ -1,0 +1,80 @@
+"""What an experiment records about itself before its first trial, so `--resume` needs no flags.
+
+`search.json` in the experiment folder holds every setting of the search (space, samples,
+epochs, seed, sampler, scheduler, storage, precision, …) and where its data came from
+(path, training subset, split sizes). `summary.json` says whether it finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from search.tuner import SearchOptions
+from spaces import SPACES
+
+RECORD_FILE = "search.json"
+SUMMARY_FILE = "summary.json"
+FINISHED, INTERRUPTED = "finished", "interrupted"
+
+
+class RecordError(ValueError):
+    """The folder holds no experiment that can be resumed; the message is one line."""
+
+
+@dataclass(frozen=True)
+class RecordedSearch:
+    """A search's settings and its data's origin, as written at its start."""
+
+    options: SearchOptions
+    data: str | None  # the data path; None for the built-in synthetic faces
+    train_subset: int | None
+    split_sizes: tuple[int, int, int]
+
+
+def write_record(search: RecordedSearch) -> None:
+    options = dataclasses.asdict(search.options) | {"space": search.options.space.name,
+                                                   "experiment_dir": str(search.options.experiment_dir)}
+    content = {"options": options, "data": search.data, "train_subset": search.train_subset,
+               "split_sizes": list(search.split_sizes)}
+    write_json_atomically(search.options.experiment_dir / RECORD_FILE, content)
+
+
+def read_record(folder: Path) -> RecordedSearch:
+    """The recorded search of `folder`; RecordError unless it is an unfinished experiment."""
+    folder = Path(folder).expanduser().absolute()
+    if not folder.is_dir():
+        raise RecordError(f"{folder} is not a folder; --resume takes an experiment folder written by search.run")
+    path = folder / RECORD_FILE
+    if not path.is_file():
+        raise RecordError(f"{folder} holds no experiment ({RECORD_FILE} is missing); nothing to resume")
+    try:
+        content = json.loads(path.read_text())
+        options = dict(content["options"])
+        options["space"] = SPACES[options["space"]]
+        options["experiment_dir"] = folder
+        recorded = RecordedSearch(options=SearchOptions(**options), data=content["data"],
+                                  train_subset=content["train_subset"], split_sizes=tuple(content["split_sizes"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RecordError(f"{path} is not a readable experiment record ({type(exc).__name__}: {exc})") from None
+    if status_of(folder) == FINISHED:
+        raise RecordError(f"{folder} already finished; there is nothing to resume")
+    return recorded
+
+
+def status_of(folder: Path) -> str | None:
+    """`finished`, `interrupted`, or None when the search never wrote its summary (e.g. SIGKILL)."""
+    try:
+        return json.loads((Path(folder) / SUMMARY_FILE).read_text()).get("status")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def write_json_atomically(path: Path, content: dict[str, Any]) -> None:
+    """Temporary file, then rename: a reader sees the old file or the new one, whole."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(content, indent=2, default=str) + "\n")
+    tmp.replace(path)

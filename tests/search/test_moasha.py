@@ -1,0 +1,42 @@
+"""MOASHA's ranking on numbers written by hand: non-dominated fronts first, crowding within a front."""
+
+from __future__ import annotations
+
+import math
+
+from search.moasha import crowding_distances, non_dominated_fronts, pareto_ranking
+from search.successive_halving import Progress, Rungs
+
+
+def _progress(acc: float, seconds_per_epoch: float, epochs: int = 1) -> Progress:
+    return Progress(epochs=epochs, best_acc=acc, best_loss=1.0, train_time_s=seconds_per_epoch * epochs)
+
+
+def test_fronts_peel_off_in_order():
+    points = {"a": (1, 5), "b": (2, 2), "c": (5, 1), "d": (3, 3), "e": (6, 6)}
+    assert non_dominated_fronts(points) == [["a", "b", "c"], ["d"], ["e"]]
+
+
+def test_equal_points_share_a_front():
+    assert non_dominated_fronts({"a": (1, 1), "b": (1, 1)}) == [["a", "b"]]
+
+
+def test_crowding_keeps_the_ends_and_prefers_sparse_stretches():
+    front = {"fast": (0.0, 10.0), "near_fast": (1.0, 9.0), "middle": (5.0, 5.0), "accurate": (10.0, 0.0)}
+    distance = crowding_distances(front)
+    assert distance["fast"] == distance["accurate"] == math.inf
+    # near_fast: (5-0)/10 + (10-5)/10 = 1.0; middle: (10-1)/10 + (9-0)/10 = 1.8
+    assert math.isclose(distance["near_fast"], 1.0) and math.isclose(distance["middle"], 1.8)
+
+
+def test_a_fast_less_accurate_trial_survives_beside_the_most_accurate():
+    """ASHA on accuracy alone would stop the fast trial; MOASHA keeps both ends of the front."""
+    rungs = Rungs([1], reduction_factor=3, ranking=pareto_ranking)
+    assert rungs.decide("accurate", _progress(0.50, 30.0))
+    assert rungs.decide("fast", _progress(0.40, 3.0))  # n=2: both on the front, both ends
+    assert not rungs.decide("dominated", _progress(0.35, 20.0))  # slower and worse than "fast"
+
+
+def test_projected_time_uses_seconds_per_epoch_so_trials_at_different_epochs_compare():
+    keys = pareto_ranking({"a": _progress(0.4, 10.0, epochs=3), "b": _progress(0.4, 12.0, epochs=1)})
+    assert keys["a"] < keys["b"]  # same accuracy, a is faster per epoch though it trained longer
