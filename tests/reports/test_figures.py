@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from report_fixtures import synthetic_summary, trial, write_experiment
 
@@ -101,6 +103,10 @@ def test_headline_names_real_data_and_the_near_best_saving(experiment):
     assert "Real FER2013" in html and "SYNTHETIC" not in html
     assert "saves 400.0 s (2.0× faster)" in html
     assert "complete 4, pruned 2, diverged 1, failed 1" in html
+    # knee b: 0.595 / 0.60 = 99.17% of the best accuracy in 800 / 400 = 2.0x less time
+    assert ("<tr><th>knee</th><td>The knee, trial b, reaches 99.2% of the best accuracy in 2.0× less training "
+            "time (59.5% in 400.0 s against trial a's 60.0% in 800.0 s; config arch=arch2, lr=0.01, batch_size=256"
+            ) in unescape(html)
 
 
 def test_synthetic_data_is_announced_at_the_top(tmp_path):
