@@ -42,6 +42,27 @@ def test_accuracy_vs_time_counts_the_pareto_front(experiment):
     assert len(panel.figure.data) >= 4
 
 
+def test_accuracy_vs_time_rings_the_knee_of_the_full_runs(experiment):
+    # full-run front c (300 s, 0.50), b (400 s, 0.595), a (800 s, 0.60); d is dominated by b.
+    # x' = log10(t / 300) / log10(800 / 300) = 0, 0.293, 1; y' = 0, 0.95, 1 -> b lifts 0.66 above the chord
+    panel = figures.accuracy_vs_time(experiment)
+    (ring,) = [trace for trace in panel.figure.data if trace.name == "knee of the full runs"]
+    assert (ring.x, ring.y) == ((400.0,), (0.595,))
+    assert "trial b" in ring.hovertext[0]
+
+
+def test_trade_off_table_lists_the_near_best_full_runs_and_the_knee(experiment):
+    panel = figures.trade_off_table(experiment)
+    # best a (0.60, 800 s); within 1, 2 and 5 points (>= 0.59, 0.58, 0.55) the fastest is b (0.595, 400 s),
+    # d (0.55, 600 s) being slower; the knee is b as above.
+    label, trial_id, accuracy, time, speedup, points, config = map(list, panel.figure.data[0].cells.values)
+    assert trial_id == ["a", "b", "b", "b", "b"]
+    assert label[-1] == "knee" and speedup == ["1.0×", "2.0×", "2.0×", "2.0×", "2.0×"]
+    assert points == ["0.0", "0.5", "0.5", "0.5", "0.5"]
+    assert panel.takeaway.startswith("The knee, trial b, reaches 99.2% of the best accuracy in 2.0× less training")
+    assert any("Kneedle" in note for note in panel.notes)
+
+
 def test_learning_curves_offer_lr_and_batch_colourings(experiment):
     panel = figures.learning_curves(experiment)
     buttons = panel.figure.layout.updatemenus[0].buttons
