@@ -34,6 +34,10 @@ SECTIONS = (
             "Every trial as a point: colour is the architecture, the marker its fate. The dotted line is the Pareto "
             "front (nothing is both more accurate and faster); stars and the band are the study's published "
             "results, measured on other hardware.", figures.accuracy_vs_time),
+    Section("Accuracy–time trade-off",
+            "The best full run beside the fastest full runs within 1, 2 and 5 points of it, and the knee of the "
+            "front: where more training time stops buying much accuracy (ringed on the chart above).",
+            figures.trade_off_table),
     Section("Learning curves",
             "Validation accuracy and loss per epoch, as in the study's figures 1.2 and 1.3; use the menu to colour "
             "by learning rate or by batch size.", figures.learning_curves),

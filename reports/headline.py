@@ -1,5 +1,5 @@
-"""The block at the top of the page: what data, what won, what it cost, and what a
-near-best configuration would have saved."""
+"""The block at the top of the page: what data, what won, what it cost, what a near-best
+configuration would have saved, and where the accuracy–time front bends."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ import pandas as pd
 
 from reports.experiment import STATES, Experiment
 from reports.hyperparameters import config_text, varying
+from reports.knee import knee_sentence, near_best_table
 from reports.pareto import ACCURACY, TIME, TimeSaving, time_saving
+
+OBJECTIVES = {"accuracy": "optimised validation accuracy",
+              "pareto": "optimised validation accuracy and full-run training time jointly (multi-objective: "
+                        "a Pareto front, not one best trial)"}
 
 
 @dataclass(frozen=True)
@@ -22,7 +27,11 @@ class Headline:
         best: the best trial's config and numbers; from summary.json (with the test
             accuracy) when it has them, else the most accurate row of trials.parquet.
         saving: fastest complete trial within 1 point of the best complete one, if any.
+        trade_off: `reports.knee.near_best_table` of the trials (empty without a full run).
         counts: trials per state, every known state listed.
+        objective: what the search optimised, summary.json's `search.objective`: "accuracy"
+            (also when the summary does not say) or "pareto".
+        data_warnings: one-line warnings of summary.json's data-quality check, if any.
         notes: inconsistencies between the files, worth a reader's attention.
     """
 
@@ -33,9 +42,12 @@ class Headline:
     varied: list[str]
     best: dict[str, Any] | None
     saving: TimeSaving | None
+    trade_off: pd.DataFrame
     counts: dict[str, int]
     wall_time_s: float | None
     notes: tuple[str, ...]
+    objective: str = "accuracy"
+    data_warnings: tuple[str, ...] = ()
 
 
 def headline(experiment: Experiment) -> Headline:
@@ -52,8 +64,18 @@ def headline(experiment: Experiment) -> Headline:
     return Headline(
         name=experiment.name, space=summary.get("space"), synthetic=experiment.synthetic,
         data_description=(summary.get("data") or {}).get("description"), varied=varying(trials),
-        best=_best(summary, trials), saving=time_saving(trials, tolerance=0.01), counts=counts,
-        wall_time_s=summary.get("wall_time_s"), notes=tuple(notes))
+        best=_best(summary, trials), saving=time_saving(trials, tolerance=0.01), trade_off=near_best_table(trials),
+        counts=counts, wall_time_s=summary.get("wall_time_s"), notes=tuple(notes),
+        objective=str((summary.get("search") or {}).get("objective") or "accuracy"), data_warnings=_data_warnings(summary))
+
+
+def _data_warnings(summary: dict[str, Any]) -> tuple[str, ...]:
+    """`summary["data"]["quality"]["warnings"]`, tolerating any part of the path being absent."""
+    quality = (summary.get("data") or {}).get("quality") or {}
+    warnings = quality.get("warnings") if isinstance(quality, dict) else None
+    if not isinstance(warnings, list):
+        return ()
+    return tuple(str(w) for w in warnings if w is not None and str(w).strip())
 
 
 def _best(summary: dict[str, Any], trials: pd.DataFrame) -> dict[str, Any] | None:
@@ -75,7 +97,7 @@ def _counts_text(counts: dict[str, int]) -> str:
 def headline_html(h: Headline) -> str:
     """The headline as an HTML fragment (every value escaped)."""
     rows = [("search", _search_text(h)), ("best", _best_text(h.best)), ("near-best, faster", _saving_text(h.saving)),
-            ("trials", escape(_counts_text(h.counts)))]
+            ("knee", escape(knee_sentence(h.trade_off))), ("trials", escape(_counts_text(h.counts)))]
     table = "\n".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in h.notes)
     return f"{_data_banner(h)}\n<table class=\"headline\">\n{table}\n</table>\n{notes}"
@@ -83,20 +105,22 @@ def headline_html(h: Headline) -> str:
 
 def _data_banner(h: Headline) -> str:
     description = escape(h.data_description or "")
+    warnings = "".join(f'<p class="warning"><strong>Data warning:</strong> {escape(w)}</p>' for w in h.data_warnings)
     if h.synthetic:
         return (f'<div class="data synthetic"><strong>SYNTHETIC DATA</strong> — {description}. These numbers test '
-                "the pipeline; they say nothing about facial-emotion accuracy on FER2013.</div>")
+                f"the pipeline; they say nothing about facial-emotion accuracy on FER2013.{warnings}</div>")
     if h.synthetic is False:
-        return f'<div class="data real"><strong>Real FER2013</strong> — {description}</div>'
+        return f'<div class="data real"><strong>Real FER2013</strong> — {description}{warnings}</div>'
     return ('<div class="data unknown"><strong>DATA SET UNKNOWN</strong> — summary.json is missing, so this page '
-            "cannot say whether these numbers come from FER2013 or from synthetic faces.</div>")
+            f"cannot say whether these numbers come from FER2013 or from synthetic faces.{warnings}</div>")
 
 
 def _search_text(h: Headline) -> str:
     space = f"space <code>{escape(h.space)}</code>" if h.space else "space unknown"
+    objective = OBJECTIVES.get(h.objective, f"objective {h.objective}")
     varied = ", ".join(h.varied) if h.varied else "nothing (one configuration)"
     wall = f"; wall time {h.wall_time_s:,.0f} s" if h.wall_time_s is not None else ""
-    return f"{space}; varied {escape(varied)}{escape(wall)}"
+    return f"{space}; {escape(objective)}; varied {escape(varied)}{escape(wall)}"
 
 
 def _best_text(best: dict[str, Any] | None) -> str:

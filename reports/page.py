@@ -23,6 +23,8 @@ section { background: white; border: 1px solid #e2e2e2; border-radius: 6px; padd
 .data.synthetic { background: #fde8e8; border: 2px solid #c62828; color: #8e1c1c; }
 .data.real { background: #e8f5e9; border: 2px solid #2e7d32; color: #1b5e20; }
 .data.unknown { background: #fff4e0; border: 2px solid #e08e00; color: #7a4b00; }
+.data .warning { margin: 8px 0 0; padding: 6px 10px; background: #fff8e1; border-left: 4px solid #e08e00;
+                 color: #5d3a00; font-size: 15px; }
 table.headline { border-collapse: collapse; width: 100%; }
 table.headline th { text-align: left; vertical-align: top; padding: 6px 16px 6px 0; width: 150px; color: #444; }
 table.headline td { padding: 6px 0; border-top: 1px solid #eee; }

@@ -8,8 +8,9 @@ from reports.figures.importance import accuracy_importance, time_importance
 from reports.figures.learning_curves import learning_curves
 from reports.figures.lr_batch import lr_batch_heatmap
 from reports.figures.panel import Panel
+from reports.figures.trade_off import trade_off_table
 
 __all__ = [
     "Panel", "accuracy_importance", "accuracy_vs_time", "activation_and_standardization", "asha_savings_chart",
-    "batch_table", "learning_curves", "lr_batch_heatmap", "time_importance",
+    "batch_table", "learning_curves", "lr_batch_heatmap", "time_importance", "trade_off_table",
 ]

@@ -1,8 +1,9 @@
 """Figure 1: best validation accuracy against training time, one point per trial.
 
 The question it answers: what does accuracy cost? The Pareto front shows the best
-accuracy on offer at each training budget, and the study's published results sit beside
-them as reference marks from other hardware.
+accuracy on offer at each training budget, a ring marks the knee of the full runs' front
+(`reports.knee`), and the study's published results sit beside them as reference marks from
+other hardware.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import PERCENT_TICKS, STATE_SYMBOLS, arch_colour, state_symbol, tidy
 from reports.hyperparameters import config_text, format_value
+from reports.knee import full_run_front, knee
 from reports.pareto import ACCURACY, TIME, pareto_front
 from reports.published import PUBLISHED_RESULTS, PublishedResult
 
@@ -29,7 +31,7 @@ def accuracy_vs_time(experiment: Experiment) -> Panel:
     left_out = len(experiment.trials) - len(points)
     if left_out:
         notes.append(f"{left_out} trial(s) without a positive training time or a validation accuracy are not shown.")
-    return Panel(_draw(points, front), _takeaway(points, front), tuple(notes))
+    return Panel(_draw(points, front, knee(full_run_front(points))), _takeaway(points, front), tuple(notes))
 
 
 def trial_points(trials: pd.DataFrame) -> pd.DataFrame:
@@ -49,7 +51,7 @@ def _hover(row: pd.Series) -> str:
             f"training time {row[TIME]:,.1f} s<br>" + config_text(row, "<br>"))
 
 
-def _draw(points: pd.DataFrame, front: pd.DataFrame) -> go.Figure:
+def _draw(points: pd.DataFrame, front: pd.DataFrame, knee_row: pd.Series | None) -> go.Figure:
     figure = go.Figure()
     for arch, group in points.groupby(points["arch"].fillna("unknown arch"), sort=True):
         baseline = group["baseline"].notna()
@@ -71,6 +73,11 @@ def _draw(points: pd.DataFrame, front: pd.DataFrame) -> go.Figure:
     figure.add_trace(go.Scatter(x=front[TIME], y=front[ACCURACY], mode="lines", line_shape="hv",
                                 name="Pareto front", legendgroup="front", legendgrouptitle_text="best trade-off",
                                 line={"color": "black", "dash": "dot", "width": 1.5}, hoverinfo="skip"))
+    if knee_row is not None:
+        figure.add_trace(go.Scatter(
+            x=[knee_row[TIME]], y=[knee_row[ACCURACY]], mode="markers", name="knee of the full runs",
+            legendgroup="front", hovertext=[f"<b>knee of the full runs</b><br>{knee_row['hover']}"], hoverinfo="text",
+            marker={"symbol": "circle-open", "size": 24, "color": "black", "line": {"width": 2.5}}))
     _draw_published(figure, PUBLISHED_RESULTS)
     low, high = points[TIME].min(), max(points[TIME].max(), *(r.train_time_s or 0 for r in PUBLISHED_RESULTS))
     figure.update_xaxes(type="log", title="training time (s, log scale)",

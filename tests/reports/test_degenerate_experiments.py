@@ -26,6 +26,7 @@ def test_every_trial_pruned_or_diverged_gives_notes_instead_of_full_run_comparis
     ], summary=synthetic_summary("pruned"))
     html = _page(folder)
     assert "no trial ran to the end, so there is no full run to compare" in html
+    assert html.count("No trial ran to the end, so there is no front of full runs to find a knee on.") == 2  # + section
     assert "Only 1 completed trial(s) with a validation accuracy" in html  # diverged is COMPLETE in Optuna
     assert "trained 4 of the 9 epochs" in html
 
@@ -50,6 +51,7 @@ def test_a_single_trial_builds_with_its_numbers_and_notes(tmp_path):
     html = _page(folder)
     assert "1 of 1 trials are on the Pareto front, the single point 42.0% in 7.0 s" in html
     assert "is also the fastest within 1 point: nothing to save" in html
+    assert html.count("The most accurate trial is also the knee: trial only, 42.0% in 7.0 s") == 2  # + section
     assert "Neither learning rate (0.01) nor batch size (256) varied" in html
     assert "Only 1 completed trial(s)" in html
 
@@ -80,3 +82,16 @@ def test_plotly_js_is_inlined_once_and_nothing_is_fetched(tmp_path):
     plotly_js = get_plotlyjs()
     assert html.count(plotly_js) == 1
     assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', html.replace(plotly_js, ""))
+
+
+def test_the_trade_off_section_tabulates_the_near_best_full_runs(tmp_path):
+    # front a (10 s, 0.50), b (100 s, 0.58), c (1,000 s, 0.60): lifts 0, 0.8 - 0.5, 0 -> knee b
+    folder = write_experiment(tmp_path / "three", [trial("a", acc=0.50, time=10.0, lr=0.1),
+                                                    trial("b", acc=0.58, time=100.0, lr=0.01),
+                                                    trial("c", acc=0.60, time=1000.0, lr=0.001)],
+                              summary=synthetic_summary("three"))
+    html = _page(folder)
+    start = html.index("<h2>2. Accuracy–time trade-off</h2>")
+    section = html[start:html.index("</section>", start)]
+    assert "The knee, trial b, reaches 96.7% of the best accuracy in 10.0× less training time" in section
+    assert 'class="plotly-graph-div"' in section and "fastest within 5 points" in section

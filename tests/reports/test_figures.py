@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from report_fixtures import synthetic_summary, trial, write_experiment
 
@@ -38,6 +40,27 @@ def test_accuracy_vs_time_counts_the_pareto_front(experiment):
     assert panel.takeaway.startswith("6 of 7 trials are on the Pareto front, from 20.0% in 20.0 s (trial g)")
     assert "to 60.0% in 800.0 s (trial a, arch2)" in panel.takeaway
     assert len(panel.figure.data) >= 4
+
+
+def test_accuracy_vs_time_rings_the_knee_of_the_full_runs(experiment):
+    # full-run front c (300 s, 0.50), b (400 s, 0.595), a (800 s, 0.60); d is dominated by b.
+    # x' = log10(t / 300) / log10(800 / 300) = 0, 0.293, 1; y' = 0, 0.95, 1 -> b lifts 0.66 above the chord
+    panel = figures.accuracy_vs_time(experiment)
+    (ring,) = [trace for trace in panel.figure.data if trace.name == "knee of the full runs"]
+    assert (ring.x, ring.y) == ((400.0,), (0.595,))
+    assert "trial b" in ring.hovertext[0]
+
+
+def test_trade_off_table_lists_the_near_best_full_runs_and_the_knee(experiment):
+    panel = figures.trade_off_table(experiment)
+    # best a (0.60, 800 s); within 1, 2 and 5 points (>= 0.59, 0.58, 0.55) the fastest is b (0.595, 400 s),
+    # d (0.55, 600 s) being slower; the knee is b as above.
+    label, trial_id, accuracy, time, speedup, points, config = map(list, panel.figure.data[0].cells.values)
+    assert trial_id == ["a", "b", "b", "b", "b"]
+    assert label[-1] == "knee" and speedup == ["1.0×", "2.0×", "2.0×", "2.0×", "2.0×"]
+    assert points == ["0.0", "0.5", "0.5", "0.5", "0.5"]
+    assert panel.takeaway.startswith("The knee, trial b, reaches 99.2% of the best accuracy in 2.0× less training")
+    assert any("Kneedle" in note for note in panel.notes)
 
 
 def test_learning_curves_offer_lr_and_batch_colourings(experiment):
@@ -101,6 +124,10 @@ def test_headline_names_real_data_and_the_near_best_saving(experiment):
     assert "Real FER2013" in html and "SYNTHETIC" not in html
     assert "saves 400.0 s (2.0× faster)" in html
     assert "complete 4, pruned 2, diverged 1, failed 1" in html
+    # knee b: 0.595 / 0.60 = 99.17% of the best accuracy in 800 / 400 = 2.0x less time
+    assert ("<tr><th>knee</th><td>The knee, trial b, reaches 99.2% of the best accuracy in 2.0× less training "
+            "time (59.5% in 400.0 s against trial a's 60.0% in 800.0 s; config arch=arch2, lr=0.01, batch_size=256"
+            ) in unescape(html)
 
 
 def test_synthetic_data_is_announced_at_the_top(tmp_path):

@@ -1,0 +1,133 @@
+"""The knee of the accuracy–training-time front of full runs, and the near-best trials beside it.
+
+The knee is the trial where more training time stops buying much accuracy. It is found with
+the maximum-distance-to-chord rule of Kneedle (Satopää, Albrecht, Irwin and Raghavan, "Finding
+a 'Kneedle' in a Haystack", ICDCS Workshops 2011):
+
+1. Take the Pareto front of the full runs (`full_run_front`): accuracy up, training time down.
+2. Normalise log10(training time) and best validation accuracy over the front to [0, 1], so the
+   fastest front point sits at (0, 0) and the most accurate at (1, 1). Time is taken on a log
+   scale because training budgets are compared as ratios ("3× faster"), as on the report's
+   accuracy-against-time chart.
+3. The knee is the front point farthest *above* the chord joining those two ends, i.e. with the
+   largest `accuracy' - log_time'`: the most accuracy kept per share of (log) time spent.
+4. When no front point lies strictly above the chord — a front of one or two points, or one
+   that bends the other way — there is no bend to find, and the knee is the most accurate
+   point: no cheaper trial buys a better-than-proportional saving.
+
+Ties go to the faster trial; exact duplicates to the first in the trials table.
+
+Only trials whose times are comparable are compared: by default those that ran to the end
+(state `complete`; a pruned trial's time covers fewer epochs, a diverged one's is cut short),
+with a finite accuracy and a finite, positive training time (the log needs it). Pure
+functions of the trials table, so every answer can be worked out by hand:
+
+    table = near_best_table(experiment.trials)   # best, fastest within 1/2/5 points, knee
+    knee_sentence(table)  # "The knee, trial b, reaches 99.2% of the best accuracy in 2.0× less ..."
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from reports.hyperparameters import config_text
+from reports.pareto import ACCURACY, TIME, pareto_front, time_saving
+from reports.wording import plural
+
+FULL_RUNS = ("complete",)
+TOLERANCES = (0.01, 0.02, 0.05)
+"""Accuracy a near-best trial may give up, as fractions (1, 2 and 5 points)."""
+COLUMNS = ("label", "trial_id", ACCURACY, TIME, "speedup", "points_given_up", "config")
+_TIE = 1e-12
+
+
+def full_run_front(trials: pd.DataFrame, states: tuple[str, ...] = FULL_RUNS) -> pd.DataFrame:
+    """The Pareto front of the trials in `states` with comparable, loggable numbers; fastest first."""
+    return pareto_front(full_runs(trials, states))
+
+
+def full_runs(trials: pd.DataFrame, states: tuple[str, ...] = FULL_RUNS) -> pd.DataFrame:
+    """Trials in `states` with a finite accuracy and a finite, positive training time."""
+    return _measured(trials[trials["state"].isin(states)])
+
+
+def knee(front: pd.DataFrame) -> pd.Series | None:
+    """The knee of an accuracy/time front (see the module docstring); None for an empty front.
+
+    `front` is normally `full_run_front(trials)`. Rows off its Pareto front, and rows without a
+    finite accuracy and a finite, positive time, are ignored, so any table is safe to pass
+    (states are not filtered here: that is `full_run_front`'s job).
+    """
+    ordered = _fastest_first(pareto_front(_measured(front)))
+    if ordered.empty:
+        return None
+    log_time = np.log10(ordered[TIME].to_numpy(dtype=float))
+    accuracy = ordered[ACCURACY].to_numpy(dtype=float)
+    lift = _unit(accuracy) - _unit(log_time)  # √2 × the signed distance above the chord
+    if lift.max() <= _TIE:
+        return _most_accurate(ordered)
+    return ordered.iloc[int(np.flatnonzero(lift >= lift.max() - _TIE)[0])]
+
+
+def near_best_table(trials: pd.DataFrame, states: tuple[str, ...] = FULL_RUNS) -> pd.DataFrame:
+    """The best full run, the fastest within 1, 2 and 5 points of it, and the knee.
+
+    One row each, labelled "best", "fastest within 1 point", "fastest within 2 points",
+    "fastest within 5 points" and "knee" (a trial may fill several rows). Columns: `COLUMNS`;
+    `speedup` is the best trial's time over the row's, `points_given_up` is 100 × the accuracy
+    below the best, `config` is `config_text`. Empty (with those columns) when no trial in
+    `states` has comparable numbers.
+    """
+    pool = full_runs(trials, states)
+    if pool.empty:
+        return pd.DataFrame(columns=list(COLUMNS))
+    best = time_saving(pool, tolerance=0.0, states=states).best
+    picks = [("best", best)]
+    picks += [(f"fastest within {plural(round(100 * t), 'point')}", time_saving(pool, t, states).fastest)
+              for t in TOLERANCES]
+    picks.append(("knee", knee(full_run_front(pool, states))))
+    return pd.DataFrame([_table_row(label, row, best) for label, row in picks], columns=list(COLUMNS))
+
+
+def knee_sentence(table: pd.DataFrame) -> str:
+    """One plain-text sentence on the knee of `near_best_table(trials)`, for the headline."""
+    if table.empty:
+        return "No trial ran to the end, so there is no front of full runs to find a knee on."
+    rows = table.set_index("label")
+    best, point = rows.loc["best"], rows.loc["knee"]
+    if point["trial_id"] == best["trial_id"]:
+        return (f"The most accurate trial is also the knee: trial {best['trial_id']}, {best[ACCURACY]:.1%} in "
+                f"{best[TIME]:,.1f} s (config {best['config']}).")
+    return (f"The knee, trial {point['trial_id']}, reaches {point[ACCURACY] / best[ACCURACY]:.1%} of the best "
+            f"accuracy in {point['speedup']:.1f}× less training time ({point[ACCURACY]:.1%} in {point[TIME]:,.1f} s "
+            f"against trial {best['trial_id']}'s {best[ACCURACY]:.1%} in {best[TIME]:,.1f} s; "
+            f"config {point['config']}).")
+
+
+def _table_row(label: str, row: pd.Series, best: pd.Series) -> dict:
+    return {"label": label, "trial_id": row["trial_id"], ACCURACY: float(row[ACCURACY]), TIME: float(row[TIME]),
+            "speedup": float(best[TIME]) / float(row[TIME]),
+            "points_given_up": 100 * (float(best[ACCURACY]) - float(row[ACCURACY])), "config": config_text(row)}
+
+
+def _measured(table: pd.DataFrame) -> pd.DataFrame:
+    accuracy = pd.to_numeric(table[ACCURACY], errors="coerce").to_numpy(dtype=float)
+    time = pd.to_numeric(table[TIME], errors="coerce").to_numpy(dtype=float)
+    return table[np.isfinite(accuracy) & np.isfinite(time) & (time > 0)]
+
+
+def _fastest_first(front: pd.DataFrame) -> pd.DataFrame:
+    return front.sort_values([TIME, ACCURACY], ascending=[True, False], kind="stable")
+
+
+def _most_accurate(ordered: pd.DataFrame) -> pd.Series:
+    """The first (so the fastest) of the rows tied at the top accuracy of a fastest-first table."""
+    accuracy = ordered[ACCURACY].to_numpy(dtype=float)
+    return ordered.iloc[int(np.flatnonzero(accuracy >= accuracy.max() - _TIE)[0])]
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    """`values` scaled so the first is 0 and the last 1; all zeros when they do not spread."""
+    span = values[-1] - values[0]
+    return (values - values[0]) / span if span > 0 else np.zeros_like(values)
