@@ -14,6 +14,10 @@ PIXELS = IMAGE_SIZE * IMAGE_SIZE
 class DataError(ValueError):
     """Bad input data; its message is one line naming the file and the problem."""
 
+    def __init__(self, message: str) -> None:
+        # Paths and values quoted from a file may hold line breaks; the message stays one line anyway.
+        super().__init__(message.replace("\r", "\\r").replace("\n", "\\n"))
+
 
 @dataclass(frozen=True)
 class Splits:

@@ -4,6 +4,8 @@ Forms: the Kaggle image-folder layout (`train/<emotion>/*.jpg`, `test/<emotion>/
 the original `fer2013.csv` (`emotion,pixels,Usage`) and `icml_face_data.csv`
 (`emotion, Usage, pixels`). Usage/file prefixes give the official splits:
 Training → train, PublicTest → validation, PrivateTest → test.
+Anything that is not FER2013 (a stray file, an image that is not 48x48, a malformed row) is
+rejected with a one-line `DataError` naming the file (and the line), never repaired silently.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ import csv
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from trainables.dataset import EMOTIONS, IMAGE_SIZE, PIXELS, DataError, Splits, split_in_halves
 
 CSV_NAMES = ("fer2013.csv", "icml_face_data.csv")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+IMAGE_FORMATS = ("JPEG", "PNG")  # what the suffixes promise; no other decoder sees the files
 USAGE_TO_SPLIT = {"Training": "train", "PublicTest": "val", "PrivateTest": "test"}
 SPLIT_SEED = 2013  # fixes the val/test halves of an unprefixed test/ folder
 
@@ -82,19 +87,36 @@ def _read_image_folder(root: Path) -> Splits:
 
 def _labelled_images(folder: Path) -> list[tuple[Path, int]]:
     items = []
-    for class_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
-        label = _label_of_folder(class_dir)
-        items += [(f, label) for f in sorted(class_dir.iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES]
+    for entry in _visible_entries(folder):
+        if not entry.is_dir():
+            raise DataError(f"{entry}: file outside an emotion folder; expected {folder.name}/<emotion>/*.jpg")
+        label = _label_of_folder(entry)
+        items += [(image_path, label) for image_path in _images_in(entry)]
     if not items:
         raise DataError(f"{folder}: no images found (expected {folder.name}/<emotion>/*.jpg or *.png)")
     return items
+
+
+def _visible_entries(folder: Path) -> list[Path]:
+    """Sorted entries, without hidden ones (`.DS_Store`, `.ipynb_checkpoints`) that tools leave behind."""
+    return sorted(entry for entry in folder.iterdir() if not entry.name.startswith("."))
+
+
+def _images_in(class_dir: Path) -> list[Path]:
+    """Every file of an emotion folder must be an image: anything else would silently go missing."""
+    entries = _visible_entries(class_dir)
+    for entry in entries:
+        if entry.suffix.lower() not in IMAGE_SUFFIXES:
+            kind = "a folder" if entry.is_dir() else "not an image file"
+            raise DataError(f"{entry}: {kind} in an emotion folder; expected only .jpg, .jpeg or .png images")
+    return entries
 
 
 def _label_of_folder(class_dir: Path) -> int:
     name = class_dir.name.lower()
     if name in EMOTIONS:
         return EMOTIONS.index(name)
-    if name.isdigit() and int(name) < len(EMOTIONS):
+    if name.isascii() and name.isdigit() and int(name) < len(EMOTIONS):
         return int(name)
     raise DataError(f"{class_dir}: unknown emotion folder; expected one of {', '.join(EMOTIONS)} or 0-6")
 
@@ -116,30 +138,38 @@ def _decode_all(items: list[tuple[Path, int]]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _decode_image(path: Path) -> np.ndarray:
+    """Greyscale pixels of one 48x48 image; anything else is rejected, never resized into shape."""
     try:
-        with Image.open(path) as image:
-            image = image.convert("L")
-            if image.size != (IMAGE_SIZE, IMAGE_SIZE):
-                image = image.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR)
-            return np.asarray(image, dtype=np.uint8)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: unreadable image ({exc})") from None
+        with Image.open(path, formats=IMAGE_FORMATS) as image:
+            width, height = image.size
+            if (width, height) == (IMAGE_SIZE, IMAGE_SIZE):
+                return np.asarray(image.convert("L"), dtype=np.uint8)
+    except UnidentifiedImageError:
+        raise DataError(f"{path}: not a JPEG or PNG image") from None
+    except Exception as exc:  # corrupt files surface as OSError, SyntaxError, zlib.error, struct.error, ...
+        raise DataError(f"{path}: unreadable or truncated image ({_reason(exc)})") from None
+    raise DataError(f"{path}: image is {width}x{height} pixels; FER2013 images are {IMAGE_SIZE}x{IMAGE_SIZE}")
 
 
 # --- CSV forms ------------------------------------------------------------------------
 
 def _read_csv(path: Path) -> Splits:
-    with open(path, newline="") as stream:
-        rows = csv.reader(stream)
-        header = [name.strip() for name in next(rows, [])]
-        columns = _csv_columns(path, header)
-        parsed = {"train": ([], []), "val": ([], []), "test": ([], [])}
-        for line_number, row in enumerate(rows, start=2):
-            if not row:
-                continue
-            split, pixels, label = _parse_row(path, line_number, row, columns)
-            parsed[split][0].append(pixels)
-            parsed[split][1].append(label)
+    parsed: dict[str, tuple[list, list]] = {"train": ([], []), "val": ([], []), "test": ([], [])}
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as stream:  # -sig: spreadsheets write a BOM
+            records = _numbered_records(path, stream)
+            header_line, header = next(records, (1, None))
+            columns = _csv_columns(path, header_line, header)
+            for line, row in records:
+                if not row:
+                    continue  # blank line
+                split, pixels, label = _parse_row(path, line, row, columns)
+                parsed[split][0].append(pixels)
+                parsed[split][1].append(label)
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: line {_first_undecodable_line(path)}: not UTF-8 text") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the file ({_reason(exc)})") from None
     if not any(labels for _, labels in parsed.values()):
         raise DataError(f"{path}: no data rows")
     arrays = []
@@ -150,32 +180,96 @@ def _read_csv(path: Path) -> Splits:
     return Splits(*arrays, source=str(path), synthetic=False)
 
 
-def _csv_columns(path: Path, header: list[str]) -> dict[str, int]:
+def _numbered_records(path: Path, stream: TextIO) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with the line it starts on (a quoted field may span lines; blank lines count)."""
+    rows = csv.reader(stream)
+    while True:
+        line = rows.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise DataError(f"{path}: line {rows.line_num}: malformed CSV ({exc})") from None
+        yield line, row
+
+
+def _first_undecodable_line(path: Path) -> int:
+    """The line of the first bytes that are not UTF-8 (the text reader decodes ahead, so it cannot say)."""
+    with open(path, "rb") as stream:
+        return next((number for number, raw in enumerate(stream, start=1) if not _is_utf8(raw)), 1)
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv_columns(path: Path, line: int, header: list[str] | None) -> dict[str, int]:
     needed = ("emotion", "pixels", "Usage")
-    if sorted(header) != sorted(needed):
-        raise DataError(f"{path}: CSV header is {','.join(header) or '(empty)'}; "
-                        f"expected the columns emotion, pixels, Usage")
-    return {name: header.index(name) for name in needed}
+    if header is None:
+        raise DataError(f"{path}: empty file; expected a CSV header emotion,pixels,Usage and one row per image")
+    names = [name.strip() for name in header]
+    if sorted(names) != sorted(needed):
+        shown = _quoted(",".join(names)) if any(names) else "empty"
+        raise DataError(f"{path}: line {line}: CSV header is {shown}; expected the columns emotion, pixels, Usage")
+    return {name: names.index(name) for name in needed}
 
 
 def _parse_row(path: Path, line: int, row: list[str], columns: dict[str, int]) -> tuple[str, np.ndarray, int]:
+    where = f"{path}: line {line}"
     if len(row) != len(columns):
-        raise DataError(f"{path}: line {line}: {len(row)} fields, expected {len(columns)}")
+        raise DataError(f"{where}: {len(row)} fields, expected {len(columns)}")
     usage = row[columns["Usage"]].strip()
     if usage not in USAGE_TO_SPLIT:
-        raise DataError(f"{path}: line {line}: Usage '{usage}' is not Training, PublicTest or PrivateTest")
+        raise DataError(f"{where}: Usage {_quoted(usage)} is not Training, PublicTest or PrivateTest")
+    label = _parse_emotion(where, row[columns["emotion"]])
+    return USAGE_TO_SPLIT[usage], _parse_pixels(where, row[columns["pixels"]]), label
+
+
+def _parse_emotion(where: str, text: str) -> int:
+    text = text.strip()
+    if not _is_decimal(text):
+        raise DataError(f"{where}: emotion {_quoted(text)} is not an integer 0-6")
+    if len(text.lstrip("0")) > 1 or int(text) >= len(EMOTIONS):
+        raise DataError(f"{where}: emotion {_quoted(text)} is out of range 0-6")
+    return int(text)
+
+
+def _parse_pixels(where: str, text: str) -> np.ndarray:
+    """2,304 whitespace-separated decimal integers 0-255, row by row."""
+    values = text.split()
+    if len(values) != PIXELS:
+        raise DataError(f"{where}: {len(values)} pixels, expected {PIXELS}")
+    if not _is_decimal("".join(values)):  # one C-speed test for the whole row, then find the culprit
+        culprit = next(value for value in values if not _is_decimal(value))
+        raise DataError(f"{where}: pixel {_quoted(culprit)} is not an integer 0-255")
     try:
-        label = int(row[columns["emotion"]])
-        pixels = np.array(row[columns["pixels"]].split(), dtype=np.int64)
-    except ValueError as exc:
-        raise DataError(f"{path}: line {line}: not an integer ({exc})") from None
-    if not 0 <= label < len(EMOTIONS):
-        raise DataError(f"{path}: line {line}: emotion {label} is out of range 0-6")
-    if pixels.size != PIXELS:
-        raise DataError(f"{path}: line {line}: {pixels.size} pixels, expected {PIXELS}")
-    if pixels.min() < 0 or pixels.max() > 255:
-        raise DataError(f"{path}: line {line}: pixel values must be in 0-255")
-    return USAGE_TO_SPLIT[usage], pixels.astype(np.uint8), label
+        pixels = np.array(values, dtype=np.int64)
+    except (OverflowError, ValueError):  # digits only, so a value past int64 (or past int()'s digit limit)
+        pixels = None
+    if pixels is None or pixels.max() > 255:
+        culprit = next(value for value in values if len(value.lstrip("0")) > 3 or int(value) > 255)
+        raise DataError(f"{where}: pixel value {_quoted(culprit)} is out of range 0-255")
+    return pixels.astype(np.uint8)
+
+
+def _is_decimal(text: str) -> bool:
+    """ASCII digits only: `int()` would also take '+3', '1_0', ' 3' and other scripts' digits."""
+    return text.isascii() and text.isdigit()
+
+
+def _quoted(text: str, limit: int = 40) -> str:
+    """A value from the file, quoted and cut short so the message stays one readable line."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, without the path an OSError repeats."""
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
 def _usage_of(split: str) -> str:
