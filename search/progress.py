@@ -24,6 +24,9 @@ class ProgressLine(tune.Callback):
         self._last_line = ""
         self._last_print = 0.0
 
+    def setup(self, **info: Any) -> None:
+        self._start = time.monotonic()  # a resumed search counts from its own start
+
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
         line = self.describe(trials)
         now = time.monotonic()

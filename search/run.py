@@ -65,13 +65,14 @@ def new_plan(args) -> Plan:
     data = args.data or os.environ.get("FER2013_PATH")
     data = str(Path(data).expanduser().absolute()) if data else None
     splits = load_splits(data)
+    quality = check_data_quality(splits)  # of the data as found; a subset is the user's choice
     subset = train_subset(args)
     if subset is not None and subset > len(splits.train_y):
         raise UsageError(f"--train-subset is {subset:,}, but the data has {len(splits.train_y):,} training images")
     if subset is not None:
         splits = splits.with_train_subset(subset, seed=options.seed)
     sizes = (len(splits.train_y), len(splits.val_y), len(splits.test_y))
-    return Plan(RecordedSearch(options, data, subset, sizes), splits, resume=False, quality=check_data_quality(splits))
+    return Plan(RecordedSearch(options, data, subset, sizes), splits, resume=False, quality=quality)
 
 
 def resume_plan(args) -> Plan:
@@ -82,13 +83,14 @@ def resume_plan(args) -> Plan:
                          "them, so leave it out")
     recorded = read_record(Path(args.resume))
     splits = load_splits(recorded.data) if recorded.data else synthetic_splits()
+    quality = check_data_quality(splits)
     if recorded.train_subset is not None:
         splits = splits.with_train_subset(recorded.train_subset, seed=recorded.options.seed)
     sizes = (len(splits.train_y), len(splits.val_y), len(splits.test_y))
     if sizes != recorded.split_sizes:
         raise UsageError(f"the data at {recorded.data or 'the built-in generator'} has splits {sizes}, but the "
                          f"experiment started on {tuple(recorded.split_sizes)}; it cannot be resumed on other data")
-    return Plan(recorded, splits, resume=True, quality=check_data_quality(splits))
+    return Plan(recorded, splits, resume=True, quality=quality)
 
 
 def run(plan: Plan) -> int:

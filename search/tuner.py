@@ -130,6 +130,7 @@ def trial_scheduler(options: SearchOptions) -> TrialScheduler:
 
 def connect_ray() -> None:
     """Join the cluster in RAY_ADDRESS (or the one `ray job submit` runs in), else start a local one."""
+    _quiet_ray_output()
     if not ray.is_initialized():
         # Trials print nothing worth reading; their errors land in Tune's error files and trials.parquet.
         # A local cluster needs no dashboard: it would only take CPU from the trials.
@@ -210,3 +211,9 @@ def _quiet_ray_output() -> None:
     # A trial the time budget cut before its first epoch has no metrics file; Ray warns with a
     # file-not-found trace, while the Optuna study already records it (FAIL, with fail_reason).
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+    # Tune's own stop and "Tuner.restore(...)" notices: search.run says the same in its own terms.
+    logging.getLogger("ray.tune.tune").setLevel(logging.ERROR)
+    # Token authentication is Ray's default for a local cluster: a notice, not news, at every start.
+    logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
+    # "A new study created in RDB": the command prints where the study is at its end.
+    optuna.logging.set_verbosity(optuna.logging.WARNING)

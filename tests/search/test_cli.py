@@ -61,7 +61,7 @@ def test_list_spaces_prints_every_space_with_its_dimensions(capsys):
     out = capsys.readouterr().out
     for name in ("full", "seed", "lr", "batch", "activation", "standardize", "arch", "smoke"):
         assert f"\n{name}: " in "\n" + out
-    assert "log-uniform [0.0001, 1]" in out and "{1, 8, 32, 256, 1024, 2048, 8192}" in out
+    assert "adamw: log-uniform [0.0001, 0.01]" in out and "{1, 8, 32, 256, 1024, 2048, 8192}" in out
 
 
 def test_unknown_space_from_the_shell_exits_2_without_a_traceback(tmp_path):
