@@ -1,0 +1,148 @@
+"""A search whose driver dies (a real SIGKILL) or is interrupted (a real SIGINT) resumes with
+`--resume` and ends as if nothing had happened: every invariant is checked on the files and study."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pandas as pd
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SAMPLES, MAX_EPOCHS = 6, 3
+SEARCH = ["--space", "smoke", "--samples", str(SAMPLES), "--max-epochs", str(MAX_EPOCHS), "--train-subset", "6000",
+          "--max-concurrent", "1", "--output", "results"]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FER2013_PATH", "RAY_ADDRESS")}
+    return env | {"PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"}
+
+
+def _start(cwd: Path, name: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "search.run", *SEARCH, "--name", name], cwd=cwd, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def _wait_until_two_finished_and_one_running(experiment: Path, driver: subprocess.Popen) -> pd.DataFrame:
+    """Poll the Parquet files until ≥ 2 trials finished and another has reported an epoch."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert driver.poll() is None, "the search ended before it could be interrupted"
+        try:
+            trials = pd.read_parquet(experiment / "trials.parquet")
+            epochs = pd.read_parquet(experiment / "epochs.parquet")
+        except (OSError, ValueError):
+            time.sleep(0.1)
+            continue
+        if len(trials) >= 2 and set(epochs["trial_id"]) - set(trials["trial_id"]):
+            return trials
+        time.sleep(0.1)
+    raise AssertionError("no moment with two finished trials and one running")
+
+
+def _resume(cwd: Path, folder: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "search.run", "--resume", folder], cwd=cwd, env=_env(),
+                          capture_output=True, text=True, timeout=600)
+
+
+def _reported_epochs(experiment: Path) -> dict[str, collections.Counter]:
+    """Every epoch each trial reported, across both sessions (Tune's result.json, appended to)."""
+    reported = {}
+    for result_file in (experiment / "ray").glob("*/result.json"):
+        lines = [json.loads(line) for line in result_file.read_text().splitlines() if line.strip()]
+        if lines:
+            reported[lines[0]["trial_id"]] = collections.Counter(line["epoch"] for line in lines)
+    return reported
+
+
+def _check_invariants(experiment: Path, finished_before: pd.DataFrame) -> None:
+    trials = pd.read_parquet(experiment / "trials.parquet")
+    epochs = pd.read_parquet(experiment / "epochs.parquet")
+    assert len(trials) == SAMPLES and trials["trial_id"].is_unique
+    assert sorted(trials["optuna_number"]) == list(range(SAMPLES))
+    # one row per trial and epoch, matching each trial's epoch count
+    assert not epochs.duplicated(["trial_id", "epoch"]).any()
+    for row in trials.itertuples():
+        assert sorted(epochs.loc[epochs["trial_id"] == row.trial_id, "epoch"]) == list(range(1, row.epochs + 1))
+    # finished trials keep their results
+    kept = trials.set_index("trial_id").loc[finished_before["trial_id"]]
+    for column in ("state", "epochs", "best_val_acc", "train_time_s"):
+        assert kept[column].tolist() == finished_before[column].tolist(), column
+    # no epoch trained twice, except the one in flight at the interruption (one trial at a time)
+    repeats = sum(n - 1 for counts in _reported_epochs(experiment).values() for n in counts.values())
+    assert repeats <= 1
+    # the study: exactly one finished Optuna trial per Ray trial, with every intermediate value
+    study = optuna.load_study(study_name=experiment.name, storage=f"sqlite:///{experiment}/optuna.db")
+    assert len(study.trials) == SAMPLES
+    assert all(t.state != optuna.trial.TrialState.RUNNING for t in study.trials)
+    assert sorted(t.user_attrs["ray_trial_id"] for t in study.trials) == sorted(trials["trial_id"])
+    by_id = trials.set_index("trial_id")
+    for trial in study.trials:
+        assert sorted(trial.intermediate_values) == list(range(1, by_id.loc[trial.user_attrs["ray_trial_id"], "epochs"] + 1))
+    # the outputs describe the whole experiment
+    summary = json.loads((experiment / "summary.json").read_text())
+    assert summary["status"] == "finished" and sum(summary["trials"].values()) == SAMPLES
+    assert summary["best"]["val_acc"] == pytest.approx(trials["best_val_acc"].max())
+    assert (experiment / "best" / "model.pt").is_file() and (experiment / "report.html").is_file()
+
+
+def _kill_leftovers(driver: subprocess.Popen) -> None:
+    """Ray processes the killed driver started, if any outlived it: its own process group, not by name."""
+    try:
+        os.killpg(driver.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.mark.slow
+def test_a_search_whose_driver_is_sigkilled_resumes_without_losing_or_repeating_work(tmp_path):
+    experiment = tmp_path / "results" / "killed"
+    driver = _start(tmp_path, "killed")
+    try:
+        finished = _wait_until_two_finished_and_one_running(experiment, driver)
+        os.kill(driver.pid, signal.SIGKILL)  # the driver alone, as a lost terminal or OOM kill would
+        driver.wait(timeout=30)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    _kill_leftovers(driver)
+    assert not (experiment / "summary.json").exists()  # it never got to finish
+
+    resumed = _resume(tmp_path, "results/killed")
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    assert "Resuming smoke" in resumed.stdout
+    _check_invariants(experiment, finished)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_gracefully_prints_the_resume_command_and_the_resumed_search_completes(tmp_path):
+    experiment = tmp_path / "results" / "interrupted"
+    driver = _start(tmp_path, "interrupted")
+    try:
+        finished = _wait_until_two_finished_and_one_running(experiment, driver)
+        os.kill(driver.pid, signal.SIGINT)
+        output, _ = driver.communicate(timeout=120)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode == 130, output[-3000:]
+    command = "python -m search.run --resume results/interrupted"
+    assert output.strip().splitlines()[-1] == command
+    summary = json.loads((experiment / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["best"] is None
+    assert len(pd.read_parquet(experiment / "trials.parquet")) >= 2
+    study = optuna.load_study(study_name="interrupted", storage=f"sqlite:///{experiment}/optuna.db")
+    assert any(t.state == optuna.trial.TrialState.RUNNING for t in study.trials)  # paused, not pruned
+
+    resumed = _resume(tmp_path, command.split()[-1])
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    _check_invariants(experiment, finished)
