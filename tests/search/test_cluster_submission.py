@@ -4,11 +4,13 @@ its CPU and say so; the upload leaves virtual environments, results and .git beh
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import optuna
@@ -42,49 +44,75 @@ def _checkout_with_clutter(tmp_path: Path) -> Path:
     return checkout
 
 
+# Run in its own process so that Ray there reads RAY_AUTH_MODE=token from its start (Ray reads it
+# once per process); it prints the cluster's facts, then stops its cluster when its stdin closes.
+CLUSTER_SCRIPT = """
+import json, sys
+from ray.cluster_utils import Cluster
+cluster = Cluster(initialize_head=True, head_node_args={
+    "num_cpus": 1, "num_gpus": 0, "node_ip_address": "127.0.0.1", "include_dashboard": True,
+    "dashboard_host": "127.0.0.1", "dashboard_port": int(sys.argv[1]), "temp_dir": sys.argv[2],
+    "dashboard_agent_listen_port": int(sys.argv[3])})
+# Its own temp dir, as a second machine would have: otherwise both nodes share one copy of the
+# job's working directory, and the worker deletes it under the driver when its trials end.
+worker = cluster.add_node(num_cpus=2, num_gpus=2, node_ip_address="127.0.0.1", temp_dir=sys.argv[4])
+# Job drivers find their cluster through the address file in the cluster's temp dir (as after
+# `ray start`); without it Ray would pick any cluster it detects on this machine.
+import ray._private.utils
+ray._private.utils.write_ray_address(cluster.gcs_address, sys.argv[2])
+print(json.dumps({"worker_node_id": worker.node_id, "session_dir": cluster.head_node.get_session_dir_path()}),
+      flush=True)
+sys.stdin.read()
+cluster.shutdown()
+"""
+
+
 @pytest.fixture(scope="module")
 def two_node_cluster(tmp_path_factory):
     """Ray's own `cluster_utils.Cluster`: its shutdown stops exactly the processes it started."""
-    from ray.cluster_utils import Cluster
-
-    previous = os.environ.get("RAY_AUTH_MODE")
-    os.environ["RAY_AUTH_MODE"] = "token"
     subprocess.run([RAY, "get-auth-token", "--generate"], capture_output=True, check=False)
     dashboard_port = _free_port()
-    cluster = Cluster(initialize_head=True, head_node_args={
-        "num_cpus": 1, "num_gpus": 0, "node_ip_address": "127.0.0.1", "include_dashboard": True,
-        "dashboard_host": "127.0.0.1", "dashboard_port": dashboard_port,
-        "temp_dir": str(tmp_path_factory.mktemp("ray-tmp"))})
-    worker = cluster.add_node(num_cpus=2, num_gpus=2, node_ip_address="127.0.0.1")
+    # Every process of this cluster (agents, job drivers, trials) then takes 127.0.0.1 as its node's
+    # address instead of resolving it to this machine's outward one: the cluster stays on loopback.
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"} | {
+        "RAY_AUTH_MODE": "token", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    # Free ports, not Ray's fixed defaults: another Ray instance on this machine may hold those.
+    owner = subprocess.Popen([sys.executable, "-c", CLUSTER_SCRIPT, str(dashboard_port),
+                              str(tmp_path_factory.mktemp("ray-head")), str(_free_port()),
+                              str(tmp_path_factory.mktemp("ray-worker"))],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
-        yield cluster, worker, f"http://127.0.0.1:{dashboard_port}"
+        facts = json.loads(owner.stdout.readline())
+        yield facts, f"http://127.0.0.1:{dashboard_port}"
     finally:
-        cluster.shutdown()
-        if previous is None:
-            os.environ.pop("RAY_AUTH_MODE", None)
-        else:
-            os.environ["RAY_AUTH_MODE"] = previous
+        owner.stdin.close()
+        owner.wait(timeout=120)
 
 
 @pytest.mark.slow
 def test_a_smoke_search_submitted_as_a_job_runs_its_gpu_trials_on_the_worker(two_node_cluster, tmp_path):
-    cluster, worker, address = two_node_cluster
+    facts, address = two_node_cluster
     checkout = _checkout_with_clutter(tmp_path)
     output = tmp_path / "results"
     env = {k: v for k, v in os.environ.items() if k not in ("FER2013_PATH", "RAY_ADDRESS")}
-    submit = subprocess.run(
-        [RAY, "job", "submit", "--address", address, "--working-dir", str(checkout), "--",
-         "python", "-m", "search.run", "--space", "smoke", "--gpus-per-trial", "0.5", "--output", str(output),
-         "--name", "job"],
-        env=env | {"RAY_AUTH_MODE": "token"}, capture_output=True, text=True, timeout=600)
-    logs = submit.stdout + submit.stderr
+    command = [RAY, "job", "submit", "--address", address, "--working-dir", str(checkout), "--",
+               "python", "-m", "search.run", "--space", "smoke", "--gpus-per-trial", "0.5", "--output", str(output),
+               "--name", "job"]
+    deadline = time.monotonic() + 120
+    while True:  # the head's job agent needs a moment after the cluster is up
+        submit = subprocess.run(command, env=env | {"RAY_AUTH_MODE": "token"}, capture_output=True, text=True,
+                                timeout=600)
+        logs = submit.stdout + submit.stderr
+        if "No available agent to submit job" not in logs or time.monotonic() > deadline:
+            break
+        time.sleep(2)
     assert submit.returncode == 0, logs[-4000:]
     assert "succeeded" in logs.lower()
 
     experiment = output / "job"
     trials = pd.read_parquet(experiment / "trials.parquet")
     assert len(trials) == SPACES["smoke"].samples
-    worker_id = worker.node_id[:8]
+    worker_id = facts["worker_node_id"][:8]
     assert all(worker_id in node for node in trials["node"]), trials["node"].tolist()
     assert set(trials["device"]) == {"cpu"}
     assert "was given 0.5 GPU" in logs and "it trains on the CPU (device=cpu)" in logs
@@ -95,7 +123,7 @@ def test_a_smoke_search_submitted_as_a_job_runs_its_gpu_trials_on_the_worker(two
     assert all(t.state.is_finished() for t in study.trials)
     assert (experiment / "best" / "model.pt").is_file() and (experiment / "summary.json").is_file()
 
-    session = Path(cluster.head_node.get_session_dir_path())
+    session = Path(facts["session_dir"])
     (package,) = [p for p in (session / "runtime_resources" / "working_dir_files").iterdir() if p.is_dir()]
     uploaded = sum(f.stat().st_size for f in package.rglob("*") if f.is_file())
     assert uploaded < 3 * 1024 * 1024, f"the job uploaded {uploaded / 2**20:.1f} MiB"
