@@ -24,9 +24,10 @@ OPTUNA_FILE = "optuna.db"
 
 HYPERPARAMETERS = ("arch", "lr", "batch_size", "activation", "standardize", "optimizer", "weight_decay",
                    "batch_norm", "dropout", "augment", "lr_schedule")
-TRIAL_COLUMNS = ("trial_id", "optuna_number", "state", "baseline", "reused_from", *HYPERPARAMETERS, "best_val_acc", "best_epoch",
-                 "last_val_acc", "train_time_s", "epochs", "max_epochs", "param_count", "images_per_s",
-                 "precision", "node", "device", "error")
+TRIAL_COLUMNS = ("trial_id", "optuna_number", "state", "baseline", "reused_from", *HYPERPARAMETERS,
+                 "best_val_acc", "best_epoch", "last_val_acc", "train_time_s", "full_run_time_s",
+                 "full_run_time_projected", "epochs", "max_epochs", "param_count", "images_per_s", "precision",
+                 "node", "device", "error")
 EPOCH_COLUMNS = ("trial_id", "optuna_number", "epoch", "val_acc", "val_loss", "train_acc", "train_loss",
                  "epoch_time_s", "train_time_s", "images_per_s", "eval_time_s", "diverged", "reported_at")
 STATES = ("complete", "pruned", "diverged", "failed")

@@ -13,16 +13,20 @@ from typing import Any, Callable
 from ray import tune
 
 from search.record import write_json_atomically
+from search.results import full_run_time
 from trainables import Splits, evaluate_split, load_model
 from trainables.trainable import STATE_FILE
 
 BEST_DIR = "best"
 
 
-def best_checkpoint(results: tune.ResultGrid) -> tuple[tune.Result, tune.Checkpoint, dict[str, Any]] | None:
-    """The (result, checkpoint, metrics) with the highest val_acc among all kept checkpoints."""
+def best_checkpoint(results: tune.ResultGrid, eligible: Callable[[tune.Result], bool] = lambda result: True,
+                    ) -> tuple[tune.Result, tune.Checkpoint, dict[str, Any]] | None:
+    """The (result, checkpoint, metrics) with the highest val_acc among the kept checkpoints of
+    the eligible trials (e.g. those whose full run fits `--max-train-time-s`)."""
     candidates = [(metrics["val_acc"], i, result, checkpoint, metrics)
-                  for i, result in enumerate(results) for checkpoint, metrics in (result.best_checkpoints or [])
+                  for i, result in enumerate(results) if eligible(result)
+                  for checkpoint, metrics in (result.best_checkpoints or [])
                   if metrics.get("val_acc") is not None]
     if not candidates:
         return None
@@ -31,12 +35,18 @@ def best_checkpoint(results: tune.ResultGrid) -> tuple[tune.Result, tune.Checkpo
 
 
 def evaluate_best(results: tune.ResultGrid, splits: Splits, experiment_dir: Path,
-                  optuna_number: Callable[[str], int | None]) -> dict[str, Any] | None:
+                  optuna_number: Callable[[str], int | None], max_epochs: int,
+                  max_train_time_s: float | None = None) -> dict[str, Any] | None:
     """Test the best checkpoint and write `best/` (model.pt, config.json, metrics.json), each atomically.
 
-    The checkpoint is read back from wherever Tune stored it (a local folder, or `s3://`).
+    With `max_train_time_s`, only trials whose full run fits it compete. The checkpoint is read
+    back from wherever Tune stored it (a local folder, or `s3://`).
     """
-    found = best_checkpoint(results)
+    def fits(result: tune.Result) -> bool:
+        full_run = full_run_time(result.metrics or {}, max_epochs)["full_run_time_s"]
+        return max_train_time_s is None or (full_run is not None and full_run <= max_train_time_s)
+
+    found = best_checkpoint(results, fits)
     if found is None:
         return None
     result, checkpoint, metrics = found
@@ -54,6 +64,8 @@ def evaluate_best(results: tune.ResultGrid, splits: Splits, experiment_dir: Path
         "epoch": metrics.get("epoch"), "val_acc": metrics["val_acc"], "test_acc": test_acc, "test_loss": test_loss,
         "train_time_s": metrics.get("train_time_s"), "param_count": metrics.get("param_count"),
         "test_split": "PrivateTest" if not splits.synthetic else "synthetic test",
+        "full_run_time_s": full_run_time(result.metrics or {}, max_epochs)["full_run_time_s"],
+        "max_train_time_s": max_train_time_s,
     }
     write_json_atomically(best_dir / "config.json", hp.as_dict())
     write_json_atomically(best_dir / "metrics.json", {k: v for k, v in best.items() if k != "config"})

@@ -6,10 +6,11 @@ sorting, so the top 1/η that go on are the trials nearest the accuracy–time f
 than the most accurate alone. Here that is one function, `pareto_ranking`, handed to
 `search.successive_halving.SuccessiveHalving`: the rung bookkeeping is ASHA's, unchanged.
 
-Each trial is judged on its best validation accuracy so far and its full-run training time
-projected from the seconds per epoch it has measured (a trial at a rung has not run its
-full course; its time per epoch is what is known, and every trial is projected the same
-way). Within one front, ties are broken as NSGA-II does, by crowding distance: trials at the
+Each trial is judged on two objectives: its quality so far, as the single-objective ranking
+judges it (lowest validation loss, ties by best accuracy: at early rungs the best predictor
+of final accuracy, see `search.successive_halving`), and its full-run training time projected
+from the seconds per epoch it has measured (a trial at a rung has not run its full course;
+its time per epoch is what is known, and every trial is projected the same way). Within one front, ties are broken as NSGA-II does, by crowding distance: trials at the
 ends of the front and in sparse stretches of it go first, so the survivors spread along the
 front instead of crowding at one end.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from search.successive_halving import Progress
+from search.successive_halving import Progress, quality
 
 
 def pareto_ranking(recorded: dict[str, Progress]) -> dict[str, tuple]:
@@ -53,7 +54,7 @@ def crowding_distances(front: dict[str, tuple[float, ...]]) -> dict[str, float]:
         ordered = sorted(front, key=lambda trial_id: (front[trial_id][axis], trial_id))
         low, high = front[ordered[0]][axis], front[ordered[-1]][axis]
         distance[ordered[0]] = distance[ordered[-1]] = math.inf
-        if high == low:
+        if high == low or not math.isfinite(high - low):
             continue
         for before, trial_id, after in zip(ordered, ordered[1:], ordered[2:]):
             distance[trial_id] += (front[after][axis] - front[before][axis]) / (high - low)
@@ -61,10 +62,9 @@ def crowding_distances(front: dict[str, tuple[float, ...]]) -> dict[str, float]:
 
 
 def _objectives(progress: Progress) -> tuple[float, float]:
-    """(−accuracy, seconds per epoch): both to minimise; unknowns rank worst."""
-    accuracy = progress.best_acc if progress.best_acc is not None else -math.inf
+    """(lowest validation loss so far, seconds per epoch): both to minimise; unknowns rank worst."""
     per_epoch = progress.train_time_s / progress.epochs if progress.epochs else math.inf
-    return (-accuracy, per_epoch)
+    return (quality(progress)[0], per_epoch)
 
 
 def _dominates(a: tuple[float, ...], b: tuple[float, ...]) -> bool:

@@ -37,7 +37,8 @@ TRIALS_SCHEMA = pa.schema([
     pa.field("trial_id", pa.string()), pa.field("optuna_number", pa.int64()), pa.field("state", pa.string()),
     pa.field("baseline", pa.string()), pa.field("reused_from", pa.string()), *HYPERPARAMETER_FIELDS,
     pa.field("best_val_acc", pa.float64()), pa.field("best_epoch", pa.int64()), pa.field("last_val_acc", pa.float64()),
-    pa.field("train_time_s", pa.float64()), pa.field("epochs", pa.int64()), pa.field("max_epochs", pa.int64()),
+    pa.field("train_time_s", pa.float64()), pa.field("full_run_time_s", pa.float64()),
+    pa.field("full_run_time_projected", pa.bool_()), pa.field("epochs", pa.int64()), pa.field("max_epochs", pa.int64()),
     pa.field("param_count", pa.int64()), pa.field("images_per_s", pa.float64()), pa.field("precision", pa.string()),
     pa.field("node", pa.string()), pa.field("device", pa.string()), pa.field("error", pa.string()),
 ])
@@ -128,6 +129,7 @@ class ParquetResults(tune.Callback):
             REUSED_FROM: last.get(REUSED_FROM), **Hyperparameters.from_config(hyperparameters(trial.config)).as_dict(),
             "best_val_acc": best.get("val_acc"), "best_epoch": epochs_of(best) if best else None,
             "last_val_acc": last.get("val_acc"), "train_time_s": last.get("train_time_s"),
+            **full_run_time(last, self._max_epochs),
             "epochs": epochs_of(last) if last else 0, "max_epochs": self._max_epochs,
             "param_count": last.get("param_count"), "precision": last.get("precision"),
             "node": last.get("node") or last.get(NODE_IP), "device": last.get("device"),
@@ -143,6 +145,15 @@ class ParquetResults(tune.Callback):
         rows = sorted(self._epoch_rows.values(), key=lambda r: (r["optuna_number"] is None, r["optuna_number"] or 0,
                                                                 r["trial_id"], r["epoch"]))
         write_atomically(pa.Table.from_pylist(rows, schema=EPOCHS_SCHEMA), self._folder / EPOCHS_FILE)
+
+
+def full_run_time(last: dict[str, Any], max_epochs: int) -> dict[str, Any]:
+    """Training time of a full run: measured when the trial ran every epoch, else projected
+    from its seconds per epoch (and marked so)."""
+    epochs, seconds = epochs_of(last) if last else 0, last.get("train_time_s") if last else None
+    if not epochs or seconds is None:
+        return {"full_run_time_s": None, "full_run_time_projected": None}
+    return {"full_run_time_s": seconds / epochs * max_epochs, "full_run_time_projected": epochs < max_epochs}
 
 
 def write_atomically(table: pa.Table, path: Path) -> None:

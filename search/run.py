@@ -110,7 +110,8 @@ def run(plan: Plan) -> int:
         write_summary(plan, None, wall_time_s=time.time() - started, status=INTERRUPTED)
         print(f"\n== {options.study_name} interrupted; its state is saved. Resume with:\n{resume_command}")
         return interruption.INTERRUPTED_EXIT_STATUS
-    best = evaluate_best(results, plan.splits, folder, optuna_numbers(folder).get)
+    best = evaluate_best(results, plan.splits, folder, optuna_numbers(folder).get, options.max_epochs,
+                         options.max_train_time_s)
     summary = write_summary(plan, best, wall_time_s=time.time() - started, status=FINISHED)
     report = build_report(folder)
     print_summary(summary, report)

@@ -28,7 +28,7 @@ from search.progress import ProgressLine
 from search.results import ParquetResults
 from search.reuse import replaying
 from search.scheduler_state import SchedulerState
-from search.successive_halving import SuccessiveHalving, accuracy_then_loss
+from search.successive_halving import SuccessiveHalving, loss_then_accuracy
 from spaces import SearchSpace
 from trainables import Splits, TrialSettings, train_fer
 
@@ -122,7 +122,7 @@ def trial_scheduler(options: SearchOptions) -> TrialScheduler:
     if options.scheduler == "ray-asha":
         return ASHAScheduler(time_attr="training_iteration", max_t=options.max_epochs,
                              grace_period=options.grace_epochs, reduction_factor=options.reduction_factor)
-    ranking = pareto_ranking if options.objective == "pareto" else accuracy_then_loss
+    ranking = pareto_ranking if options.objective == "pareto" else loss_then_accuracy
     return SuccessiveHalving(max_t=options.max_epochs, grace_period=options.grace_epochs,
                              reduction_factor=options.reduction_factor, ranking=ranking,
                              max_full_run_time_s=options.max_train_time_s)

@@ -8,8 +8,8 @@ from search.moasha import crowding_distances, non_dominated_fronts, pareto_ranki
 from search.successive_halving import Progress, Rungs
 
 
-def _progress(acc: float, seconds_per_epoch: float, epochs: int = 1) -> Progress:
-    return Progress(epochs=epochs, best_acc=acc, best_loss=1.0, train_time_s=seconds_per_epoch * epochs)
+def _progress(loss: float, seconds_per_epoch: float, epochs: int = 1) -> Progress:
+    return Progress(epochs=epochs, best_acc=0.3, best_loss=loss, train_time_s=seconds_per_epoch * epochs)
 
 
 def test_fronts_peel_off_in_order():
@@ -32,11 +32,11 @@ def test_crowding_keeps_the_ends_and_prefers_sparse_stretches():
 def test_a_fast_less_accurate_trial_survives_beside_the_most_accurate():
     """ASHA on accuracy alone would stop the fast trial; MOASHA keeps both ends of the front."""
     rungs = Rungs([1], reduction_factor=3, ranking=pareto_ranking)
-    assert rungs.decide("accurate", _progress(0.50, 30.0))
-    assert rungs.decide("fast", _progress(0.40, 3.0))  # n=2: both on the front, both ends
-    assert not rungs.decide("dominated", _progress(0.35, 20.0))  # slower and worse than "fast"
+    assert rungs.decide("accurate", _progress(1.30, 30.0))
+    assert rungs.decide("fast", _progress(1.50, 3.0))  # n=2: both on the front, both ends
+    assert not rungs.decide("dominated", _progress(1.55, 20.0))  # slower and worse than "fast"
 
 
 def test_projected_time_uses_seconds_per_epoch_so_trials_at_different_epochs_compare():
-    keys = pareto_ranking({"a": _progress(0.4, 10.0, epochs=3), "b": _progress(0.4, 12.0, epochs=1)})
-    assert keys["a"] < keys["b"]  # same accuracy, a is faster per epoch though it trained longer
+    keys = pareto_ranking({"a": _progress(1.4, 10.0, epochs=3), "b": _progress(1.4, 12.0, epochs=1)})
+    assert keys["a"] < keys["b"]  # same loss, a is faster per epoch though it trained longer

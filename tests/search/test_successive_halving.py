@@ -1,5 +1,6 @@
 """The project's successive halving decides on numbers written by hand: top 1/η continue at a rung,
-ties in accuracy are broken by validation loss, and a trial's best epoch so far counts, not its last."""
+trials are ranked on their lowest validation loss so far (ties by accuracy), so trials tied at
+the majority class's accuracy are told apart, and one noisy epoch does not undo the ones before."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from ray.tune.schedulers import TrialScheduler
 
-from search.successive_halving import Progress, Rungs, SuccessiveHalving, accuracy_then_loss
+from search.successive_halving import Progress, Rungs, SuccessiveHalving, loss_then_accuracy
 
 CONTINUE, STOP = TrialScheduler.CONTINUE, TrialScheduler.STOP
 
@@ -49,19 +50,26 @@ def test_ray_asha_would_have_continued_every_tied_trial():
 
 
 def test_only_the_top_third_continue_at_a_rung():
-    rungs = Rungs([1], reduction_factor=3, ranking=accuracy_then_loss)
-    accs = [0.30, 0.40, 0.35, 0.45, 0.20, 0.50]
-    decisions = [rungs.decide(str(i), Progress(epochs=1, best_acc=a, best_loss=1.5)) for i, a in enumerate(accs)]
-    # n=1: alone; n=2: 0.40 best; n=3: 0.35 has one better, ceil(3/3)=1 → stop; n=4: 0.45 best;
-    # n=5: 0.20 worst; n=6: 0.50 best.
+    rungs = Rungs([1], reduction_factor=3, ranking=loss_then_accuracy)
+    losses = [1.70, 1.60, 1.65, 1.55, 1.80, 1.50]
+    decisions = [rungs.decide(str(i), Progress(epochs=1, best_acc=0.3, best_loss=x)) for i, x in enumerate(losses)]
+    # n=1: alone; n=2: 1.60 best; n=3: 1.65 has one better, ceil(3/3)=1 → stop; n=4: 1.55 best;
+    # n=5: 1.80 worst; n=6: 1.50 best.
     assert decisions == [True, True, False, True, False, True]
+
+
+def test_equal_losses_are_ranked_by_accuracy():
+    rungs = Rungs([1], reduction_factor=3, ranking=loss_then_accuracy)
+    assert rungs.decide("a", Progress(epochs=1, best_acc=0.40, best_loss=1.5))
+    assert not rungs.decide("b", Progress(epochs=1, best_acc=0.35, best_loss=1.5))
 
 
 def test_a_trial_is_judged_on_its_best_epoch_so_far_not_a_noisy_last_one():
     scheduler = SuccessiveHalving(max_t=9, grace_period=3, reduction_factor=3)
-    _run(scheduler, "steady", _result(1, 0.40, 1.5), _result(2, 0.42, 1.5), _result(3, 0.43, 1.5))
-    # A batch-norm trial: its third epoch dips, but it reached 0.47 at epoch 2.
+    _run(scheduler, "steady", _result(1, 0.40, 1.5), _result(2, 0.42, 1.45), _result(3, 0.43, 1.45))
+    # A batch-norm trial: its third epoch swings (loss 2.5), but it reached loss 1.4 at epoch 2.
     assert _run(scheduler, "swinging", _result(1, 0.30, 1.6), _result(2, 0.47, 1.4), _result(3, 0.25, 2.5)) == CONTINUE
+    # Ray's ASHA, on the last accuracy, would have stopped it (0.25 against a cutoff of 0.43).
 
 
 def test_a_trial_reaching_max_t_stops():
