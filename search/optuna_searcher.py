@@ -64,6 +64,7 @@ class TruthfulOptunaSearch(OptunaSearch):
         self._trial_numbers: dict[str, int] = {}
         self._baseline_names: dict[str, str] = {}
         self._orphans: list[int] = []
+        self._pending_tells: list[tuple[int, Any, optuna.trial.TrialState]] = []
 
     @property
     def multi_objective(self) -> bool:
@@ -123,7 +124,9 @@ class TruthfulOptunaSearch(OptunaSearch):
             ot_trial.set_user_attr(FULL_RUN_TIME, last["train_time_s"] / epochs_of(last) * self._max_epochs)
             ot_trial.set_user_attr("full_run_time_projected", epochs_of(last) < self._max_epochs)
         values = self._values(last) if outcome in (COMPLETE, DIVERGED) else None
-        self._ot_study.tell(ot_trial, values, state=_OPTUNA_STATE[outcome])
+        # Told at the next experiment snapshot (`save`), never before Tune has saved that the
+        # trial finished: a driver killed in between must not leave the study ahead of Tune.
+        self._pending_tells.append((ot_trial.number, values, _OPTUNA_STATE[outcome]))
         if not error:
             self._finished.add(trial_id, self._configs.get(trial_id, {}), history)
 
@@ -145,10 +148,17 @@ class TruthfulOptunaSearch(OptunaSearch):
         for number in self._orphans:
             self._ot_study.tell(number, None, state=optuna.trial.TrialState.FAIL)
         self._orphans = []
+        self._flush_tells()
+
+    def save(self, checkpoint_path: str) -> None:
+        """Ray's save (the snapshot now records every finished trial), then tell Optuna of them."""
+        super().save(checkpoint_path)
+        self._flush_tells()
 
     def restore(self, checkpoint_path: str) -> None:
         """Ray's restore, then adopt the study's trials asked after the saved state (none is left RUNNING)."""
         super().restore(checkpoint_path)
+        self._flush_tells()  # saved as finished, but the driver died before telling the study
         known = {trial.number for trial in self._ot_trials.values()}
         running = self._ot_study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
         self._orphans = sorted(t.number for t in running if t.number not in known)
@@ -176,6 +186,13 @@ class TruthfulOptunaSearch(OptunaSearch):
 
     def _already_finished_in_study(self, ot_trial: optuna.Trial) -> bool:
         return self._ot_study.get_trials(deepcopy=False)[ot_trial.number].state.is_finished()
+
+    def _flush_tells(self) -> None:
+        trials = self._ot_study.get_trials(deepcopy=False) if self._pending_tells else []
+        for number, values, state in self._pending_tells:
+            if not trials[number].state.is_finished():
+                self._ot_study.tell(number, values, state=state)
+        self._pending_tells = []
 
     def _trial_object(self, number: int) -> optuna.Trial:
         """A live `optuna.Trial` for a trial of the study that is still RUNNING."""

@@ -15,22 +15,22 @@ best validation accuracy so far; `search.moasha.pareto_ranking` ranks on that an
 training time together.
 
 Why the loss, and why the first rung at epoch 2 (the `full` space's grace period). On real
-FER2013 (8,000-image subset, 9 epochs, 14 random configurations of `full` trained to the end,
+FER2013 (8,000-image subset, 9 epochs, 15 random configurations of `full` trained to the end,
 `benchmarks/RESULTS.md`), the Spearman correlation of each signal at epoch k with a trial's
 final best accuracy was:
 
     epoch k                          1      2      3      4      6
-    last accuracy (Ray's ASHA)     0.65   0.79   0.86   0.94   0.99
-    best accuracy so far           0.65   0.79   0.96   0.97   1.00
-    lowest validation loss so far  0.74   0.84   0.96   0.96   0.99
+    last accuracy (Ray's ASHA)     0.65   0.78   0.83   0.92   0.94
+    best accuracy so far           0.65   0.78   0.91   0.95   1.00
+    lowest validation loss so far  0.72   0.83   0.94   0.95   0.99
 
-At epochs 1-2 five and four of the 14 trials still tied at the majority class's accuracy
-(0.249), which only the loss tells apart (1.81-1.88, and the one that went on to 0.43 had
-the lowest). Keeping the top third at epoch 1 lost one of the final top three on every
-signal (a batch-norm trial at 0.250 after one epoch that finished second at 0.514); at epoch
-2 every signal kept all three. So the first rung sits at epoch 2, and trials are ranked on
-their lowest validation loss so far, which is the best early predictor and equals accuracy
-later; a best-so-far signal also means one noisy epoch cannot undo the progress before it.
+At epochs 1 and 2, five and four of the 15 trials still tied at the majority class's
+accuracy (0.249), which only the loss tells apart (1.81-1.88; the one that went on to 0.43
+had the lowest). Keeping the top third at epoch 1 lost one of the final top three on every
+signal (a batch-norm trial at 0.250 after one epoch finished second at 0.514); at epoch 2
+every signal kept all three. So the first rung sits at epoch 2, and trials are ranked on
+their lowest validation loss so far, the best early predictor and as good as accuracy later;
+a best-so-far signal also means one noisy epoch cannot undo the progress before it.
 """
 
 from __future__ import annotations

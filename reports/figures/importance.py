@@ -27,14 +27,60 @@ ACCURACY_NOTE = ("Accuracy here is the study's objective: validation accuracy at
 
 
 def accuracy_importance(experiment: Experiment) -> Panel:
-    return importance_panel(experiment.study, target=None, target_name="validation accuracy",
-                            notes=(ACCURACY_NOTE,))
+    study = flat_study(experiment.study)
+    # A multi-objective (pareto) study's first value is the accuracy.
+    target = _first_value if study is not None and len(study.directions) > 1 else None
+    return importance_panel(study, target=target, target_name="validation accuracy", notes=(ACCURACY_NOTE,))
 
 
 def time_importance(experiment: Experiment) -> Panel:
-    return importance_panel(experiment.study, target=_training_time, target_name="training time",
+    return importance_panel(flat_study(experiment.study), target=_training_time, target_name="training time",
                             notes=("Training time is the trial's train_time_s user attribute (pure training "
                                    "seconds); COMPLETE trials only, so every time covers a full run.",))
+
+
+def flat_study(study: optuna.Study | None) -> optuna.Study | None:
+    """The study with each conditional parameter under its hyperparameter's name, in memory.
+
+    A conditional space gives Optuna one parameter per branch (`lr[adamw]`, `lr[sgd]`), and
+    Optuna's importance only weighs parameters every trial has: `lr` would drop out. Here the
+    branches become one `lr` again, over the union of their ranges.
+    """
+    if study is None or not any("[" in name for t in study.trials for name in t.params):
+        return study
+    trials = study.get_trials(deepcopy=False)
+    merged: dict[str, optuna.distributions.BaseDistribution] = {}
+    for trial in trials:
+        for name, distribution in trial.distributions.items():
+            base = name.split("[", 1)[0]
+            merged[base] = _union(merged.get(base), distribution)
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # "A new study created in memory" is no news
+    try:
+        flat = optuna.create_study(directions=study.directions)
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+    for trial in trials:
+        params = {name.split("[", 1)[0]: value for name, value in trial.params.items()}
+        flat.add_trial(optuna.trial.create_trial(
+            state=trial.state, values=trial.values if trial.state == TrialState.COMPLETE else None, params=params,
+            distributions={name: merged[name] for name in params}, user_attrs=trial.user_attrs,
+            intermediate_values=trial.intermediate_values))
+    return flat
+
+
+def _union(a: optuna.distributions.BaseDistribution | None,
+           b: optuna.distributions.BaseDistribution) -> optuna.distributions.BaseDistribution:
+    if a is None:
+        return b
+    if isinstance(a, optuna.distributions.FloatDistribution) and isinstance(b, optuna.distributions.FloatDistribution):
+        return optuna.distributions.FloatDistribution(min(a.low, b.low), max(a.high, b.high), log=a.log and b.log)
+    choices = list(getattr(a, "choices", ())) + [c for c in getattr(b, "choices", ()) if c not in getattr(a, "choices", ())]
+    return optuna.distributions.CategoricalDistribution(choices)
+
+
+def _first_value(trial: FrozenTrial) -> float:
+    return trial.values[0] if trial.values else math.nan
 
 
 def _training_time(trial: FrozenTrial) -> float:
