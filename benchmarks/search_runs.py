@@ -29,6 +29,7 @@ class SearchRun:
     seed: int
     folder: Path
     wall_s: float
+    started_at: float  # Unix time the command started
     trials: pd.DataFrame
     epochs: pd.DataFrame
 
@@ -72,14 +73,14 @@ def run_search(arm: str, seed: int, flags: list[str], output: Path, env: dict[st
     name = f"{arm}-s{seed}"
     command = [sys.executable, "-m", "search.run", *flags, "--seed", str(seed), "--output", str(output),
                "--name", name]
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     completed = subprocess.run(command, cwd=REPO_ROOT, env=env or os.environ.copy(), capture_output=True,
                                text=True, timeout=timeout_s)
     wall_s = time.perf_counter() - started
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({completed.returncode}): {completed.stderr[-2000:]}")
     folder = output / name
-    return SearchRun(arm=arm, seed=seed, folder=folder, wall_s=wall_s,
+    return SearchRun(arm=arm, seed=seed, folder=folder, wall_s=wall_s, started_at=started_at,
                      trials=pd.read_parquet(folder / "trials.parquet"),
                      epochs=pd.read_parquet(folder / "epochs.parquet"))
 

@@ -80,7 +80,8 @@ def main() -> None:
     means = {arm: statistics.mean(v) for arm, v in volumes.items()}
     print(f"\nmean hypervolume: accuracy {means['accuracy']:.3f}, pareto {means['pareto']:.3f}; mean best accuracy: "
           f"accuracy {statistics.mean(bests['accuracy']):.4f}, pareto {statistics.mean(bests['pareto']):.4f}")
-    print(f"hypervolume_ratio={means['pareto'] / means['accuracy']:.2f}")
+    ratio = means["pareto"] / means["accuracy"] if means["accuracy"] > 0 else float("inf")
+    print(f"hypervolume_ratio={ratio:.2f}")
 
 
 if __name__ == "__main__":
