@@ -78,7 +78,8 @@ def main() -> None:
         arm_runs = [runs[arm][s] for s in args.seeds]
         reached = sum(math.isfinite(x) for x in to_target[arm])
         print(f"| {arm} | {median([r.best_val_acc for r in arm_runs]):.4f} | "
-              f"{median([r.epochs_trained for r in arm_runs]):.0f} | {median([r.train_seconds for r in arm_runs]):,.0f} | "
+              f"{median([r.epochs_trained for r in arm_runs]):.0f} | "
+              f"{median([r.train_seconds for r in arm_runs]):,.0f} | "
               f"{median([r.wall_s for r in arm_runs]):,.0f} | {median(to_target[arm]):,.0f} | "
               f"{reached}/{len(args.seeds)} |")
     print(f"(medians over seeds {args.seeds}; 1 CPU per trial, so training seconds are CPU-seconds)")

@@ -10,7 +10,8 @@ Each trial is judged on two objectives: its quality so far, as the single-object
 judges it (lowest validation loss, ties by best accuracy: at early rungs the best predictor
 of final accuracy, see `search.successive_halving`), and its full-run training time projected
 from the seconds per epoch it has measured (a trial at a rung has not run its full course;
-its time per epoch is what is known, and every trial is projected the same way). Within one front, ties are broken as NSGA-II does, by crowding distance: trials at the
+its time per epoch is what is known, and every trial is projected the same way). Within one
+front, ties are broken as NSGA-II does, by crowding distance: trials at the
 ends of the front and in sparse stretches of it go first, so the survivors spread along the
 front instead of crowding at one end.
 """

@@ -24,7 +24,8 @@ from search.record import (FINISHED, INTERRUPTED, SUMMARY_FILE, RecordedSearch, 
 from search.results import EPOCHS_FILE, TRIALS_FILE
 from search.tuner import SearchOptions, connect_ray, run_search
 from spaces import SPACES
-from trainables import SYNTHETIC_NOTICE, DataError, DataQuality, Splits, check_data_quality, load_splits, synthetic_splits
+from trainables import (SYNTHETIC_NOTICE, DataError, DataQuality, Splits, check_data_quality, load_splits,
+                        synthetic_splits)
 
 
 @dataclass(frozen=True)

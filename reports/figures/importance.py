@@ -75,7 +75,8 @@ def _union(a: optuna.distributions.BaseDistribution | None,
         return b
     if isinstance(a, optuna.distributions.FloatDistribution) and isinstance(b, optuna.distributions.FloatDistribution):
         return optuna.distributions.FloatDistribution(min(a.low, b.low), max(a.high, b.high), log=a.log and b.log)
-    choices = list(getattr(a, "choices", ())) + [c for c in getattr(b, "choices", ()) if c not in getattr(a, "choices", ())]
+    known = list(getattr(a, "choices", ()))
+    choices = known + [c for c in getattr(b, "choices", ()) if c not in known]
     return optuna.distributions.CategoricalDistribution(choices)
 
 

@@ -87,7 +87,8 @@ def _check_invariants(experiment: Path, finished_before: pd.DataFrame) -> None:
     assert sorted(t.user_attrs["ray_trial_id"] for t in study.trials) == sorted(trials["trial_id"])
     by_id = trials.set_index("trial_id")
     for trial in study.trials:
-        assert sorted(trial.intermediate_values) == list(range(1, by_id.loc[trial.user_attrs["ray_trial_id"], "epochs"] + 1))
+        epochs = by_id.loc[trial.user_attrs["ray_trial_id"], "epochs"]
+        assert sorted(trial.intermediate_values) == list(range(1, epochs + 1))
     # the outputs describe the whole experiment
     summary = json.loads((experiment / "summary.json").read_text())
     assert summary["status"] == "finished" and sum(summary["trials"].values()) == SAMPLES
