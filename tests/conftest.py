@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,3 +49,43 @@ def smoke_experiment(tmp_path_factory) -> tuple[Path, subprocess.CompletedProces
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     return workdir / "results" / "smoke", completed
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get_json(url: str, timeout_s: float = 30.0) -> dict:
+    """GET a JSON document, retrying while the server starts."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return json.load(response)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+@pytest.fixture
+def optuna_dashboard() -> Iterator[Callable[[str], str]]:
+    """Starts real optuna-dashboard servers on 127.0.0.1 (given a storage URL, returns the base URL)
+    and stops them after the test."""
+    executable = Path(sys.executable).with_name("optuna-dashboard")
+    assert executable.exists() or shutil.which("optuna-dashboard")
+    servers = []
+
+    def start(storage_url: str) -> str:
+        port = free_port()
+        servers.append(subprocess.Popen([str(executable), "--host", "127.0.0.1", "--port", str(port), "--quiet",
+                                         storage_url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=10)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,16 +16,12 @@ import optuna
 import pandas as pd
 import pytest
 
+from conftest import free_port
 from spaces import SPACES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RAY = str(Path(sys.executable).with_name("ray"))
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _checkout_with_clutter(tmp_path: Path) -> Path:
@@ -71,14 +66,14 @@ cluster.shutdown()
 def two_node_cluster(tmp_path_factory):
     """Ray's own `cluster_utils.Cluster`: its shutdown stops exactly the processes it started."""
     subprocess.run([RAY, "get-auth-token", "--generate"], capture_output=True, check=False)
-    dashboard_port = _free_port()
+    dashboard_port = free_port()
     # Every process of this cluster (agents, job drivers, trials) then takes 127.0.0.1 as its node's
     # address instead of resolving it to this machine's outward one: the cluster stays on loopback.
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"} | {
         "RAY_AUTH_MODE": "token", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
     # Free ports, not Ray's fixed defaults: another Ray instance on this machine may hold those.
     owner = subprocess.Popen([sys.executable, "-c", CLUSTER_SCRIPT, str(dashboard_port),
-                              str(tmp_path_factory.mktemp("ray-head")), str(_free_port()),
+                              str(tmp_path_factory.mktemp("ray-head")), str(free_port()),
                               str(tmp_path_factory.mktemp("ray-worker"))],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:

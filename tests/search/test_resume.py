@@ -147,3 +147,29 @@ def test_ctrl_c_stops_gracefully_prints_the_resume_command_and_the_resumed_searc
     resumed = _resume(tmp_path, command.split()[-1])
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     _check_invariants(experiment, finished)
+
+
+@pytest.mark.slow
+def test_a_second_ctrl_c_exits_at_once_and_the_search_still_resumes(tmp_path):
+    experiment = tmp_path / "results" / "twice"
+    driver = _start(tmp_path, "twice")
+    try:
+        finished = _wait_until_two_finished_and_one_running(experiment, driver)
+        os.kill(driver.pid, signal.SIGINT)
+        time.sleep(0.5)
+        second = time.monotonic()
+        os.kill(driver.pid, signal.SIGINT)
+        output, _ = driver.communicate(timeout=60)
+        exited_after_s = time.monotonic() - second
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    _kill_leftovers(driver)
+    assert driver.returncode == 130, output[-3000:]
+    assert exited_after_s < 5
+    assert "second SIGINT: exiting now; the experiment is resumable with: " \
+           "python -m search.run --resume results/twice" in output
+
+    resumed = _resume(tmp_path, "results/twice")
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    _check_invariants(experiment, finished)

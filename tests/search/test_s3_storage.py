@@ -13,20 +13,17 @@ from pathlib import Path
 import pyarrow.fs
 import pytest
 
+from conftest import free_port
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MOTO_SERVER = str(Path(sys.executable).with_name("moto_server"))
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def s3_server():
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import ray
 
+from conftest import get_json
 from search.best import evaluate_best
 from search.optuna_searcher import EPOCH_VALUES
 from search.results import EPOCHS_SCHEMA, TRIALS_SCHEMA
@@ -67,6 +68,21 @@ def test_the_pareto_search_writes_the_same_parquet_schema_and_says_its_objective
     summary = json.loads((pareto_experiment / "summary.json").read_text())
     assert summary["search"]["objective"] == "pareto"
     assert "jointly" in (pareto_experiment / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_optuna_dashboard_shows_the_searched_pareto_front(pareto_experiment, optuna_dashboard):
+    dashboard = optuna_dashboard(f"sqlite:///{pareto_experiment}/optuna.db")
+    (summary,) = [s for s in get_json(f"{dashboard}/api/studies")["study_summaries"] if s["study_name"] == "pareto"]
+    assert summary["directions"] == ["maximize", "minimize"]
+    detail = get_json(f"{dashboard}/api/studies/{summary['study_id']}")
+    front = {trial["number"] for trial in detail["best_trials"]}  # the dashboard's Pareto front
+    study = optuna.load_study(study_name="pareto", storage=f"sqlite:///{pareto_experiment}/optuna.db")
+    assert front and front == {trial.number for trial in study.best_trials}
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    for number in front:  # nothing complete is both more accurate and faster than a front trial
+        values = study.trials[number].values
+        assert not any(t.values[0] >= values[0] and t.values[1] <= values[1] and t.values != values for t in complete)
 
 
 @pytest.mark.slow
