@@ -63,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
              "trials stop as soon as their epoch times show it (default: no limit)")
     add("--sampler", choices=SAMPLERS, help="how trials are proposed; grid spaces use their grid (default: tpe)")
     add("--scheduler", choices=SCHEDULERS,
-        help="early stopping: the project's successive halving (ties broken by validation loss), Ray's "
-             "stock ASHA on val_acc, or none (default: halving)")
+        help="early stopping: the project's successive halving (ranks on the lowest validation loss so far), "
+             "Ray's stock ASHA on val_acc, or none (default: halving)")
     add("--no-reuse", action="store_true",
         help="train a configuration again even if a finished trial already trained it")
     add("--cpus-per-trial", type=float, help="CPUs per trial, also torch's threads (default: 1)")

@@ -71,3 +71,14 @@ def test_unknown_space_from_the_shell_exits_2_without_a_traceback(tmp_path):
     assert completed.stderr.strip().splitlines() == [
         "search.run: error: unknown space 'nope'; known spaces: full, seed, lr, batch, activation, "
         "standardize, arch, smoke (see --list-spaces)"]
+
+
+def test_help_states_each_default_once_and_never_none(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: None)" not in text
+    for flag, default in (("--reduction-factor", "3"), ("--cpus-per-trial", "1"), ("--output", "results"),
+                          ("--objective", "accuracy"), ("--scheduler", "halving")):
+        entry = text.split(f" {flag} ", 1)[1].split(" --", 1)[0]
+        assert entry.count("(default:") == 1 and f"(default: {default})" in entry, entry
