@@ -93,7 +93,7 @@ def test_a_smoke_search_submitted_as_a_job_runs_its_gpu_trials_on_the_worker(two
     command = [RAY, "job", "submit", "--address", address, "--working-dir", str(checkout), "--",
                "python", "-m", "search.run", "--space", "smoke", "--gpus-per-trial", "0.5", "--output", str(output),
                "--name", "job"]
-    deadline = time.monotonic() + 120
+    deadline, started = time.monotonic() + 120, time.monotonic()
     while True:  # the head's job agent needs a moment after the cluster is up
         submit = subprocess.run(command, env=env | {"RAY_AUTH_MODE": "token"}, capture_output=True, text=True,
                                 timeout=600)
@@ -124,3 +124,8 @@ def test_a_smoke_search_submitted_as_a_job_runs_its_gpu_trials_on_the_worker(two
     assert uploaded < 3 * 1024 * 1024, f"the job uploaded {uploaded / 2**20:.1f} MiB"
     assert not (package / ".venv").exists() and not (package / "results").exists()
     assert not (package / ".git").exists()
+    # What the closing note of the cluster issue quotes (shown with pytest -s):
+    print(f"\njob took {time.monotonic() - started:.0f} s; upload {uploaded / 2**20:.2f} MiB unpacked; "
+          f"worker node {facts['worker_node_id'][:8]}")
+    print(trials[["trial_id", "state", "node", "device"]].to_string(index=False))
+    print("\n".join(logs.strip().splitlines()[-6:]))
