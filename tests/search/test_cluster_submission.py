@@ -16,7 +16,7 @@ import optuna
 import pandas as pd
 import pytest
 
-from conftest import free_port
+from loopback import free_port
 from spaces import SPACES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import get_json
+from loopback import get_json
 from spaces import SPACES
 
 

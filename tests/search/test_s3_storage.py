@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow.fs
 import pytest
 
-from conftest import free_port
+from loopback import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MOTO_SERVER = str(Path(sys.executable).with_name("moto_server"))

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import ray
 
-from conftest import get_json
+from loopback import get_json
 from search.best import evaluate_best
 from search.optuna_searcher import EPOCH_VALUES
 from search.results import EPOCHS_SCHEMA, TRIALS_SCHEMA
