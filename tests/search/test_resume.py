@@ -94,6 +94,9 @@ def _check_invariants(experiment: Path, finished_before: pd.DataFrame) -> None:
     assert summary["status"] == "finished" and sum(summary["trials"].values()) == SAMPLES
     assert summary["best"]["val_acc"] == pytest.approx(trials["best_val_acc"].max())
     assert (experiment / "best" / "model.pt").is_file() and (experiment / "report.html").is_file()
+    lost = len(finished_before) - int(trials["trial_id"].isin(finished_before["trial_id"]).sum())
+    print(f"\n{experiment.name}: trials lost {lost} of {len(finished_before)} finished before the interruption, "
+          f"epochs repeated {repeats}, study trials {len(study.trials)} of {SAMPLES} requested")  # for the record (-s)
 
 
 def _kill_leftovers(driver: subprocess.Popen) -> None:
