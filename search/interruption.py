@@ -33,7 +33,11 @@ def requested() -> bool:
 
 @contextmanager
 def graceful_interruption(resume_command: str) -> Iterator[None]:
-    """Within the block, the first SIGINT/SIGTERM asks Ray Tune to stop; the second exits."""
+    """Within the block, the first SIGINT/SIGTERM asks Ray Tune to stop; the second exits.
+
+    After a stop was asked for, the handler stays: the second signal may come while the
+    driver saves its summary or Ray shuts down at exit, and must exit there too.
+    """
     _requested.clear()
     _forwarded.clear()
     os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"
@@ -52,8 +56,9 @@ def graceful_interruption(resume_command: str) -> Iterator[None]:
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        if not _requested.is_set():  # once stopping, a second signal exits at once until the process ends,
+            for sig, handler in previous.items():  # Ray's shutdown at exit included
+                signal.signal(sig, handler)
 
 
 class ForwardInterruption(tune.Callback):

@@ -128,4 +128,4 @@ def test_a_smoke_search_submitted_as_a_job_runs_its_gpu_trials_on_the_worker(two
     print(f"\njob took {time.monotonic() - started:.0f} s; upload {uploaded / 2**20:.2f} MiB unpacked; "
           f"worker node {facts['worker_node_id'][:8]}")
     print(trials[["trial_id", "state", "node", "device"]].to_string(index=False))
-    print("\n".join(logs.strip().splitlines()[-6:]))
+    print("\n".join(submit.stdout.strip().splitlines()[-8:]))  # the job's last status lines
