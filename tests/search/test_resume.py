@@ -10,7 +10,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import optuna
 import pandas as pd
@@ -18,6 +20,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES, MAX_EPOCHS = 6, 3
+T = TypeVar("T")
 SEARCH = ["--space", "smoke", "--samples", str(SAMPLES), "--max-epochs", str(MAX_EPOCHS), "--train-subset", "6000",
           "--max-concurrent", "1", "--output", "results"]
 
@@ -107,17 +110,28 @@ def _kill_leftovers(driver: subprocess.Popen) -> None:
         pass
 
 
-@pytest.mark.slow
-def test_a_search_whose_driver_is_sigkilled_resumes_without_losing_or_repeating_work(tmp_path):
-    experiment = tmp_path / "results" / "killed"
-    driver = _start(tmp_path, "killed")
+def _interrupt_mid_search(tmp_path: Path, name: str,
+                          interrupt: Callable[[subprocess.Popen], T]) -> tuple[Path, pd.DataFrame, subprocess.Popen, T]:
+    """Start a search, call `interrupt` on its driver once two trials finished and one is running,
+    and make sure the driver is gone afterwards, whatever `interrupt` did."""
+    experiment = tmp_path / "results" / name
+    driver = _start(tmp_path, name)
     try:
         finished = _wait_until_two_finished_and_one_running(experiment, driver)
-        os.kill(driver.pid, signal.SIGKILL)  # the driver alone, as a lost terminal or OOM kill would
-        driver.wait(timeout=30)
+        outcome = interrupt(driver)
     finally:
         if driver.poll() is None:
             driver.kill()
+    return experiment, finished, driver, outcome
+
+
+@pytest.mark.slow
+def test_a_search_whose_driver_is_sigkilled_resumes_without_losing_or_repeating_work(tmp_path):
+    def kill(driver: subprocess.Popen) -> None:
+        os.kill(driver.pid, signal.SIGKILL)  # the driver alone, as a lost terminal or OOM kill would
+        driver.wait(timeout=30)
+
+    experiment, finished, driver, _ = _interrupt_mid_search(tmp_path, "killed", kill)
     _kill_leftovers(driver)
     assert not (experiment / "summary.json").exists()  # it never got to finish
 
@@ -129,15 +143,11 @@ def test_a_search_whose_driver_is_sigkilled_resumes_without_losing_or_repeating_
 
 @pytest.mark.slow
 def test_ctrl_c_stops_gracefully_prints_the_resume_command_and_the_resumed_search_completes(tmp_path):
-    experiment = tmp_path / "results" / "interrupted"
-    driver = _start(tmp_path, "interrupted")
-    try:
-        finished = _wait_until_two_finished_and_one_running(experiment, driver)
+    def ctrl_c(driver: subprocess.Popen) -> str:
         os.kill(driver.pid, signal.SIGINT)
-        output, _ = driver.communicate(timeout=120)
-    finally:
-        if driver.poll() is None:
-            driver.kill()
+        return driver.communicate(timeout=120)[0]
+
+    experiment, finished, driver, output = _interrupt_mid_search(tmp_path, "interrupted", ctrl_c)
     assert driver.returncode == 130, output[-3000:]
     command = "python -m search.run --resume results/interrupted"
     assert output.strip().splitlines()[-1] == command
@@ -154,19 +164,15 @@ def test_ctrl_c_stops_gracefully_prints_the_resume_command_and_the_resumed_searc
 
 @pytest.mark.slow
 def test_a_second_ctrl_c_exits_at_once_and_the_search_still_resumes(tmp_path):
-    experiment = tmp_path / "results" / "twice"
-    driver = _start(tmp_path, "twice")
-    try:
-        finished = _wait_until_two_finished_and_one_running(experiment, driver)
+    def ctrl_c_twice(driver: subprocess.Popen) -> tuple[str, float]:
         os.kill(driver.pid, signal.SIGINT)
         time.sleep(0.5)
         second = time.monotonic()
         os.kill(driver.pid, signal.SIGINT)
-        output, _ = driver.communicate(timeout=60)
-        exited_after_s = time.monotonic() - second
-    finally:
-        if driver.poll() is None:
-            driver.kill()
+        output = driver.communicate(timeout=60)[0]
+        return output, time.monotonic() - second
+
+    experiment, finished, driver, (output, exited_after_s) = _interrupt_mid_search(tmp_path, "twice", ctrl_c_twice)
     _kill_leftovers(driver)
     assert driver.returncode == 130, output[-3000:]
     assert exited_after_s < 5
