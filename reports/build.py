@@ -38,19 +38,28 @@ SECTIONS = (
             "The best full run beside the fastest full runs within 1, 2 and 5 points of it, and the knee of the "
             "front: where more training time stops buying much accuracy (ringed on the chart above).",
             figures.trade_off_table),
+    Section("What drives training time",
+            "Each hyperparameter's effect on the seconds per epoch, with its 95% interval, from every timed epoch of "
+            "every trial (pruned and diverged ones measured time too).", figures.time_drivers),
+    Section("What drives accuracy",
+            "Each hyperparameter's best value against its worst, every trial compared at a full run as a surrogate "
+            "fitted on all their epochs predicts it, with intervals.", figures.accuracy_drivers),
+    Section("Learning rate × batch size",
+            "The study found that the best learning rate depends on the batch size: the predicted accuracy over "
+            "both, with the trials on it.", figures.lr_batch_heatmap),
+    Section("Activation and standardization",
+            "Each value's predicted accuracy and cost per epoch, every other hyperparameter accounted for.",
+            figures.activation_and_standardization),
+    Section("Controlled replay of the study",
+            "A search that varied one hyperparameter (or two, crossed) compares its values directly, beside the "
+            "study's published numbers.", figures.replay),
     Section("Learning curves",
             "Validation accuracy and loss per epoch, as in the study's figures 1.2 and 1.3; use the menu to colour "
             "by learning rate or by batch size.", figures.learning_curves),
     Section("Batch size", "The study's batch-size table, rebuilt from this search.", figures.batch_table),
-    Section("Activation and standardization",
-            "Accuracy and training time per epoch for each activation and standardization.",
-            figures.activation_and_standardization),
-    Section("What mattered for accuracy",
-            "Optuna's hyperparameter importance for the study's objective.", figures.accuracy_importance),
-    Section("What mattered for training time",
-            "Optuna's hyperparameter importance with training time as the target.", figures.time_importance),
-    Section("Learning rate × batch size",
-            "Mean best validation accuracy per learning-rate range and batch size.", figures.lr_batch_heatmap),
+    Section("Optuna's importance",
+            "Optuna's hyperparameter importance for the study's objective, where enough trials finished.",
+            figures.accuracy_importance),
     Section("What ASHA saved",
             "Epochs and training seconds actually spent, against running every trial to the end.",
             figures.asha_savings_chart),

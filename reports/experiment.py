@@ -37,7 +37,7 @@ class ReportError(Exception):
     """The folder cannot be reported on; the message is one line that says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity, so models fitted on it can be cached per experiment
 class Experiment:
     """What one search left on disk.
 

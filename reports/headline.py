@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from reports.evidence.rules import FASTER
 from reports.experiment import STATES, Experiment
 from reports.hyperparameters import config_text, varying
 from reports.knee import knee_sentence, near_best_table
@@ -141,6 +142,10 @@ def _saving_text(saving: TimeSaving | None) -> str:
     if fastest["trial_id"] == best["trial_id"]:
         return (f"the best full run (trial {escape(str(best['trial_id']))}, {best[ACCURACY]:.1%} in "
                 f"{best[TIME]:,.1f} s) is also the fastest within 1 point: nothing to save")
+    if saving.speedup < FASTER:
+        return (f"nothing within 1 point of the best full run (trial {escape(str(best['trial_id']))}, "
+                f"{best[ACCURACY]:.1%} in {best[TIME]:,.1f} s) is at least {FASTER:g}× faster: the fastest of them, "
+                f"trial {escape(str(fastest['trial_id']))}, is only {saving.speedup:.2f}× faster")
     return (f"<strong>trial {escape(str(fastest['trial_id']))}: {fastest[ACCURACY]:.1%} in {fastest[TIME]:,.1f} s"
             f"</strong>, against the best full run's {best[ACCURACY]:.1%} in {best[TIME]:,.1f} s (trial "
             f"{escape(str(best['trial_id']))}) — <strong>saves {saving.saved_s:,.1f} s "

@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from reports.evidence.rules import FASTER
 from reports.hyperparameters import config_text
 from reports.pareto import ACCURACY, TIME, pareto_front, time_saving
 from reports.wording import plural
@@ -99,6 +100,10 @@ def knee_sentence(table: pd.DataFrame) -> str:
     if point["trial_id"] == best["trial_id"]:
         return (f"The most accurate trial is also the knee: trial {best['trial_id']}, {best[ACCURACY]:.1%} in "
                 f"{best[TIME]:,.1f} s (config {best['config']}).")
+    if point["speedup"] < FASTER:
+        return (f"Nothing on the front buys a real saving: its knee, trial {point['trial_id']}, trains only "
+                f"{point['speedup']:.1f}× faster than the best (under the {FASTER:g}× a saving must reach; "
+                f"{point[ACCURACY]:.1%} in {point[TIME]:,.1f} s against {best[ACCURACY]:.1%} in {best[TIME]:,.1f} s).")
     return (f"The knee, trial {point['trial_id']}, reaches {point[ACCURACY] / best[ACCURACY]:.1%} of the best "
             f"accuracy in {point['speedup']:.1f}× less training time ({point[ACCURACY]:.1%} in {point[TIME]:,.1f} s "
             f"against trial {best['trial_id']}'s {best[ACCURACY]:.1%} in {best[TIME]:,.1f} s; "

@@ -9,6 +9,7 @@ spent 74% of its training time on trials that never beat the majority class: Ada
   momentum or Nesterov 1e-3…0.3, plain SGD wider, 3e-3…1 (no momentum needs larger steps);
 - weight decay by optimizer: AdamW's is decoupled and scaled by the lr, so it is larger
   (1e-4…5e-2); SGD's is an L2 term (0…1e-3);
+- standardization includes the study's raw 0–255 pixels, so its baselines are in the space;
 - batch 16…512: at 8 the per-step overhead makes an epoch of arch2 several minutes on a CPU
   and above 512 a short run takes too few steps to learn (the `seed` space keeps the study's
   1…8192).
@@ -40,7 +41,7 @@ FULL = SearchSpace(
                                                   "adamw": choice(1e-4, 1e-3, 1e-2, 5e-2)}),
         "batch_size": choice(16, 32, 64, 128, 256, 512),
         "activation": choice("relu", "leaky_relu", "elu", "gelu", "silu"),
-        "standardize": choice("none", "pixel", "global", "per_image"),
+        "standardize": choice("none", "pixel", "global", "per_image", "raw"),
         "batch_norm": choice(False, True),
         "dropout": uniform(0.0, 0.5),
         "augment": choice("none", "flip", "flip_shift"),

@@ -16,13 +16,13 @@ PRECISIONS = ("auto", "fp32", "bf16")
 
 @dataclass(frozen=True)
 class Hyperparameters:
-    """Defaults are the study's own: arch1, plain SGD, batch 256, lr 0.01, ReLU, no standardization."""
+    """Defaults are the study's own: arch1, plain SGD, batch 256, lr 0.01, ReLU, raw 0–255 pixels."""
 
     arch: str = "arch1"
     lr: float = 0.01
     batch_size: int = 256
     activation: str = "relu"
-    standardize: str = "none"
+    standardize: str = "raw"
     optimizer: str = "sgd"
     weight_decay: float = 0.0
     batch_norm: bool = False

@@ -2,7 +2,10 @@
 
 `pixel` is the per-pixel z-score the study used (scikit-learn StandardScaler semantics:
 population std, a zero-variance pixel keeps scale 1); `global` uses one mean/std;
-`per_image` scales each image by its own statistics; `none` only maps pixels to [0, 1].
+`per_image` scales each image by its own statistics; `none` only maps pixels to [0, 1];
+`raw` keeps the 0–255 pixel values, as the study fed them when it did not standardize (it
+loaded FER2013 into arrays and standardized with scikit-learn, so its "raw data" was never
+divided by 255; a 255× larger input changes which learning rates work).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STANDARDIZATIONS = ("none", "pixel", "global", "per_image")
+STANDARDIZATIONS = ("none", "pixel", "global", "per_image", "raw")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Standardizer:
     def __call__(self, images: np.ndarray) -> np.ndarray:
         # In place on one float32 copy: on all of FER2013 each temporary would be 265 MB.
         x = images.astype(np.float32)
+        if self.kind == "raw":
+            return x
         x /= np.float32(255)
         if self.kind == "per_image":
             mean = x.mean(axis=(1, 2), keepdims=True)

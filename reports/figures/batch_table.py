@@ -2,7 +2,9 @@
 
 For each batch size, the best trial at that size (highest best validation accuracy):
 its accuracy, training time and epochs, beside the mean accuracy of all trials at that
-size, so a lucky single trial is visible as such.
+size, so a lucky single trial is visible as such. Diverged trials are counted in a column of
+their own, never averaged in as low accuracies. The table describes trials; what batch size
+itself does, other hyperparameters accounted for, is in the sections on effects.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from reports.hyperparameters import format_value
 from reports.pareto import ACCURACY, TIME
 
 COLUMNS = ("batch size", "trials", "best val acc (best trial)", "training time (s)", "epochs run",
-           "best trial", "mean best val acc (all trials)")
+           "best trial", "mean best val acc (trials that did not diverge)", "diverged")
 
 
 def batch_table(experiment: Experiment) -> Panel:
@@ -34,10 +36,14 @@ def batch_rows(trials: pd.DataFrame) -> pd.DataFrame:
     measured = trials.dropna(subset=["batch_size", ACCURACY])
     rows = []
     for batch, group in measured.groupby("batch_size", sort=True):
-        best = group.sort_values([ACCURACY, TIME], ascending=[False, True], na_position="last").iloc[0]
+        trained = group[group["state"] != "diverged"]
+        if trained.empty:
+            continue
+        best = trained.sort_values([ACCURACY, TIME], ascending=[False, True], na_position="last").iloc[0]
         rows.append({"batch_size": int(batch), "trials": len(group), "accuracy": best[ACCURACY],
                      "train_time_s": best[TIME], "epochs": best["epochs"], "trial_id": best["trial_id"],
-                     "state": best["state"], "mean_accuracy": group[ACCURACY].mean()})
+                     "state": best["state"], "mean_accuracy": trained[ACCURACY].mean(),
+                     "diverged": len(group) - len(trained)})
     return pd.DataFrame(rows)
 
 
@@ -48,13 +54,13 @@ def _draw(rows: pd.DataFrame) -> go.Figure:
         [f"{b:,}" for b in rows["batch_size"]], [str(n) for n in rows["trials"]],
         [f"{a:.1%}" for a in rows["accuracy"]], [_seconds(t) for t in rows["train_time_s"]],
         [format_value(e) for e in rows["epochs"]], [f"{t} ({s})" for t, s in zip(rows["trial_id"], rows["state"])],
-        [f"{a:.1%}" for a in rows["mean_accuracy"]],
+        [f"{a:.1%}" for a in rows["mean_accuracy"]], [str(n) for n in rows["diverged"]],
     ]
     figure = go.Figure(go.Table(
         header={"values": [f"<b>{c}</b>" for c in COLUMNS], "fill_color": "#dde4ee", "align": "left",
                 "font": {"size": 13}},
         cells={"values": cells, "fill_color": fill, "align": "left", "height": 28, "font": {"size": 13}},
-        columnwidth=[70, 50, 110, 90, 60, 130, 130]))
+        columnwidth=[70, 50, 110, 90, 60, 130, 130, 70]))
     tidy(figure, height=min(40 + 29 * (len(rows) + 1), 700))
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 0})  # room for the mode bar
     return figure
@@ -72,7 +78,7 @@ def _takeaway(rows: pd.DataFrame) -> str:
     top = rows.loc[rows["accuracy"].idxmax()]
     timed = rows.dropna(subset=["train_time_s"])
     fastest = timed.loc[timed["train_time_s"].idxmin()] if len(timed) else top
-    return (f"Batch size {top['batch_size']:,} gave the best accuracy ({top['accuracy']:.1%} in "
+    return (f"The best trial used batch size {top['batch_size']:,} ({top['accuracy']:.1%} in "
             f"{_seconds(top['train_time_s'])} s, {format_value(top['epochs'])} epochs); the quickest of these best "
             f"trials, at batch size {fastest['batch_size']:,}, reached {fastest['accuracy']:.1%} in "
             f"{_seconds(fastest['train_time_s'])} s.")

@@ -1,8 +1,11 @@
-"""Figure 5: which hyperparameters mattered, for accuracy and for training time.
+"""Optuna's own hyperparameter importance, drawn only where it has enough trials.
 
 Drawn by `optuna.visualization.plot_param_importances` (PED-ANOVA by default) on the
-study's COMPLETE trials; this module only decides when the data can support an answer
-and says so in a sentence when it cannot.
+study's COMPLETE trials; this module decides when those can support an answer and says so in
+a sentence when they cannot. Optuna's evaluators see only the finished trials, so on a short
+search they rank noise (10 trials over 11 hyperparameters once named dropout the driver of
+training time); below `min_trials` the report relies on `reports.evidence`, which uses every
+trial's epochs, instead.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from reports.figures.panel import Panel, no_figure
 from reports.figures.style import tidy
 
 Target = Callable[[FrozenTrial], float]
-FEW_TRIALS = 10  # below this, PED-ANOVA's ranking is mostly noise
+MIN_TRIALS = 20
+"""Complete trials Optuna's importance needs at least, and twice the hyperparameters varied."""
 
 ACCURACY_NOTE = ("Accuracy here is the study's objective: validation accuracy at each trial's last epoch. "
                  "Optuna counts only COMPLETE trials (diverged ones are COMPLETE in the study).")
@@ -31,12 +35,6 @@ def accuracy_importance(experiment: Experiment) -> Panel:
     # A multi-objective (pareto) study's first value is the accuracy.
     target = _first_value if study is not None and len(study.directions) > 1 else None
     return importance_panel(study, target=target, target_name="validation accuracy", notes=(ACCURACY_NOTE,))
-
-
-def time_importance(experiment: Experiment) -> Panel:
-    return importance_panel(flat_study(experiment.study), target=_training_time, target_name="training time",
-                            notes=("Training time is the trial's train_time_s user attribute (pure training "
-                                   "seconds); COMPLETE trials only, so every time covers a full run.",))
 
 
 def flat_study(study: optuna.Study | None) -> optuna.Study | None:
@@ -84,11 +82,6 @@ def _first_value(trial: FrozenTrial) -> float:
     return trial.values[0] if trial.values else math.nan
 
 
-def _training_time(trial: FrozenTrial) -> float:
-    value = trial.user_attrs.get("train_time_s")
-    return float(value) if isinstance(value, (int, float)) else math.nan
-
-
 def importance_panel(study: optuna.Study | None, target: Target | None, target_name: str,
                      notes: tuple[str, ...] = ()) -> Panel:
     """Optuna's importance chart for `target` (the objective when None), or a note saying
@@ -110,9 +103,6 @@ def importance_panel(study: optuna.Study | None, target: Target | None, target_n
     finally:
         optuna.logging.set_verbosity(verbosity)
     figure.update_layout(title=f"Hyperparameter importance for {target_name}", showlegend=False)
-    measured = len(_measured(study, target))
-    if measured < FEW_TRIALS:
-        notes = (*notes, f"Only {measured} completed trials: treat this ranking as a hint, not a finding.")
     return Panel(tidy(figure, height=120 + 45 * len(figure.data[0].y)), _takeaway(figure, target_name, study, target),
                  notes)
 
@@ -131,6 +121,10 @@ def unsupported_reason(study: optuna.Study, target: Target | None, target_name: 
         only = varying[0] if varying else "no hyperparameter"
         return (f"Among the {len(trials)} completed trials only {only} varied, so it explains all the variation "
                 f"by construction; see the other figures for its effect on {target_name}.")
+    needed = max(MIN_TRIALS, 2 * len(varying))
+    if len(trials) < needed:
+        return (f"Optuna's importance is not drawn: it sees only the {len(trials)} completed trials, too few for "
+                f"{len(varying)} hyperparameters (it needs {needed}); the sections above use every trial's epochs.")
     if min(values) == max(values):
         return (f"All {len(trials)} completed trials had the same {target_name} ({values[0]:.4g}), so there is "
                 "nothing for the hyperparameters to explain.")

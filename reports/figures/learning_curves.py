@@ -99,26 +99,21 @@ def _sort_key(group: str) -> float:
 
 
 def _takeaway(trials: pd.DataFrame, curves: pd.DataFrame) -> str:
-    parts = []
-    per_trial = curves.groupby("trial_id").agg(lr=("lr", "first"), batch_size=("batch_size", "first"),
-                                               best=("val_acc", "max"))
-    for by, label in GROUPINGS.items():
-        means = per_trial.groupby(by)["best"].agg(["mean", "size"]).dropna()
-        if len(means) < 2:
-            only = means.index[0] if len(means) else "unknown"
-            parts.append(f"{label} did not vary ({_short(by)} {only})")
-            continue
-        top, bottom = means["mean"].idxmax(), means["mean"].idxmin()
-        parts.append(f"{_short(by)} {top} reached the highest mean peak accuracy "
-                     f"({means.loc[top, 'mean']:.1%}, {plural(int(means.loc[top, 'size']), 'trial')}) and "
-                     f"{_short(by)} {bottom} the lowest ({means.loc[bottom, 'mean']:.1%})")
+    """What the curves show as facts; what lr and batch size *do* is left to the sections that
+    account for the other hyperparameters (a mean per colour here would mix them all in)."""
+    shown = curves["trial_id"].nunique()
+    parts = [f"{plural(shown, 'trial')} drawn, {plural(int(curves['epoch'].count()), 'epoch')} in all"]
     complete = trials[trials["state"] == "complete"]
     known = complete.dropna(subset=["best_epoch", "epochs"])
     if complete.empty:
-        tail = "no trial ran to the end"
+        parts.append("no trial ran to the end")
     elif known.empty:
-        tail = "the full runs did not record their best epoch"
+        parts.append("the full runs did not record their best epoch")
     else:
         still_learning = int((known["best_epoch"] >= known["epochs"]).sum())
-        tail = f"still improving at the last epoch: {still_learning} of {plural(len(known), 'full run')}"
-    return "; ".join(parts) + "; " + tail + "."
+        parts.append(f"still improving at the last epoch: {still_learning} of {plural(len(known), 'full run')}")
+    diverged = int((trials["state"] == "diverged").sum())
+    if diverged:
+        parts.append(f"{plural(diverged, 'trial')} diverged (dotted, cut where the loss went non-finite)")
+    return "; ".join(parts) + ". What the learning rate and the batch size do, the others accounted for, is in " \
+                              "the sections on effects and on learning rate × batch size."

@@ -1,77 +1,101 @@
 """Figure 6: learning rate × batch size, the interaction the study kept returning to.
 
-Each cell is the mean best validation accuracy of the trials in it (pruned ones
-included); a sampled learning rate is binned on a log scale so cells have several trials.
+The surface is the accuracy surrogate's partial dependence on both (`reports.evidence.
+accuracy_model`): predicted validation accuracy of a full run at each learning rate and batch
+size, every other hyperparameter averaged over the trials; the trials themselves sit on it.
+The sentence answers the study's question — does the best learning rate depend on the batch
+size? — from how the surrogate's best learning rate moves between the smallest and the largest
+batch size with 3 trials or more, over bootstrap refits.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from reports.binning import log_groups
+from reports.evidence import accuracy_model
+from reports.evidence.accuracy_model import AccuracyModel
+from reports.evidence.rules import MIN_TRIALS_PER_SIDE
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
-from reports.figures.style import percent_format, tidy
+from reports.figures.style import STATE_SYMBOLS, state_symbol, tidy
 from reports.hyperparameters import format_value
 from reports.wording import plural
-from reports.pareto import ACCURACY
 
 
 def lr_batch_heatmap(experiment: Experiment) -> Panel:
-    cells = lr_batch_cells(experiment.trials)
-    if cells.empty:
-        return no_figure("No trial has a learning rate, a batch size and an accuracy, so there is no map.")
-    lrs, batches = cells["lr"].unique(), cells["batch_size"].unique()
-    if len(lrs) == 1 and len(batches) == 1:
-        return no_figure(f"Neither learning rate ({lrs[0]}) nor batch size ({batches[0]}) varied, so there is no "
-                         "interaction to map.")
-    notes = []
-    if len(lrs) == 1:
-        notes.append(f"Learning rate did not vary (lr {lrs[0]}), so the map is a single row.")
-    if len(batches) == 1:
-        notes.append(f"Batch size did not vary ({batches[0]}), so the map is a single column.")
-    return Panel(_draw(cells), _takeaway(cells), tuple(notes))
+    trials = experiment.trials
+    varied = [name for name in ("lr", "batch_size") if trials[name].dropna().nunique() > 1]
+    if len(varied) < 2:
+        held = [f"{label} {format_value(trials[name].dropna().iloc[0])}" for name, label in
+                (("lr", "learning rate"), ("batch_size", "batch size"))
+                if name not in varied and trials[name].notna().any()]
+        return no_figure(f"Only one of the learning rate and the batch size can vary in a map of both, and "
+                         f"{' and '.join(held) or 'neither'} held, so there is no interaction to map; "
+                         "`--space lr_batch` replays the study's grid of both.")
+    model = accuracy_model(experiment)
+    if model.surface is None:
+        return no_figure(f"Cannot tell whether the best learning rate depends on the batch size: "
+                         f"{model.sentence().split(':')[0].lower()}.")
+    notes = ("Colour: predicted validation accuracy of a full run, every other hyperparameter averaged over the "
+             "trials (the surrogate's partial dependence). Markers: the trials, at their own lr and batch size.",)
+    if trials["optimizer"].dropna().nunique() > 1:
+        notes += ("The optimizers' learning rates differ in range (AdamW's are smaller), so a learning rate far "
+                  "from an optimizer's range is predicted from the others.",)
+    return Panel(_draw(model, experiment.trials), interaction_sentence(model), notes)
 
 
-def lr_batch_cells(trials: pd.DataFrame) -> pd.DataFrame:
-    """One row per occupied (lr group, batch size) cell: mean accuracy and trial count,
-    both keys ordered categoricals so cells sort by value, not by label."""
-    measured = trials.dropna(subset=["lr", "batch_size", ACCURACY])
-    if measured.empty:
-        return pd.DataFrame(columns=["lr", "batch_size", "mean_accuracy", "trials"])
-    sizes = sorted(int(b) for b in measured["batch_size"].unique())
-    keyed = pd.DataFrame({
-        "lr": log_groups(measured["lr"]),
-        "batch_size": pd.Categorical(measured["batch_size"].map(lambda b: format_value(int(b))),
-                                     categories=[format_value(b) for b in sizes], ordered=True),
-        ACCURACY: measured[ACCURACY]})
-    cells = keyed.groupby(["lr", "batch_size"], observed=True)[ACCURACY].agg(["mean", "size"]).reset_index()
-    return cells.rename(columns={"mean": "mean_accuracy", "size": "trials"})
+def interaction_sentence(model: AccuracyModel) -> str:
+    """Whether the best learning rate moves with the batch size, with its uncertainty."""
+    surface = model.surface
+    best = ", ".join(f"{format_value(lr)} at batch {batch}" for batch, lr in surface.best_lr.items())
+    if surface.shift is None:
+        return (f"Cannot tell whether the best learning rate depends on the batch size with "
+                f"{plural(model.trials, 'trial')}: fewer than two batch sizes have {MIN_TRIALS_PER_SIDE} trials "
+                f"each (the surrogate's best lr: {best}). A controlled grid (`--space lr_batch`) would decide.")
+    estimate, low, high, share = surface.shift
+    enough = [b for b in surface.batches if surface.trials[b] >= MIN_TRIALS_PER_SIDE]
+    small, large = enough[0], enough[-1]
+    moved = (f"the best learning rate is {format_value(surface.best_lr[small])} at batch {small} and "
+             f"{format_value(surface.best_lr[large])} at batch {large}: {_decades(estimate)} decades (95% CI "
+             f"{_decades(low)} to {_decades(high)}; higher at the larger batch in {share:.0%} of bootstrap refits)")
+    if low > 0 or high < 0:
+        direction = "rises" if estimate > 0 else "falls"
+        return f"The best learning rate {direction} with the batch size, as the study found: {moved}."
+    return (f"Not distinguishable with {plural(model.trials, 'trial')} whether the best learning rate depends on the "
+            f"batch size: {moved}. A controlled grid (`--space lr_batch`) would decide.")
 
 
-def _draw(cells: pd.DataFrame) -> go.Figure:
-    z = cells.pivot(index="lr", columns="batch_size", values="mean_accuracy")
-    n = cells.pivot(index="lr", columns="batch_size", values="trials")
-    text = [[f"{v:.1%}<br>n={int(c)}" if pd.notna(v) else "" for v, c in zip(zr, nr)]
-            for zr, nr in zip(z.to_numpy(), n.to_numpy())]
-    ticks = percent_format(cells["mean_accuracy"].min(), cells["mean_accuracy"].max())
+def _draw(model: AccuracyModel, trials: pd.DataFrame) -> go.Figure:
+    surface = model.surface
     figure = go.Figure(go.Heatmap(
-        z=z.to_numpy(), x=[f"batch {b}" for b in z.columns], y=[f"lr {lr}" for lr in z.index], text=text,
-        texttemplate="%{text}", colorscale="Viridis", colorbar={"title": "mean best<br>val acc", "tickformat": ticks},
-        hovertemplate="%{y}, %{x}<br>%{text}<extra></extra>", xgap=2, ygap=2))
-    figure.update_layout(title="Mean best validation accuracy per learning rate and batch size",
-                         xaxis={"title": "batch size", "type": "category"},
-                         yaxis={"title": "learning rate", "type": "category"})
-    return tidy(figure, height=max(320, 120 + 60 * len(z.index)))
+        z=surface.prediction, x=surface.lrs, y=[f"batch {b}" for b in surface.batches], colorscale="Viridis",
+        colorbar={"title": "predicted<br>val acc", "tickformat": ".0%"},
+        hovertemplate="lr %{x:.3g}, %{y}<br>predicted %{z:.1%}<extra></extra>"))
+    shown = trials.dropna(subset=["lr", "batch_size"])
+    labels = {b: f"batch {b}" for b in surface.batches}
+    for state in [s for s in STATE_SYMBOLS if s in set(shown["state"])]:
+        part = shown[shown["state"] == state]
+        figure.add_trace(go.Scatter(
+            x=part["lr"], y=[labels.get(format_value(int(b)), f"batch {int(b)}") for b in part["batch_size"]],
+            mode="markers", name=f"trial ({state})", marker={"symbol": state_symbol(state), "size": 10,
+                                                             "color": "white", "line": {"color": "black", "width": 1.5}},
+            hovertext=[f"trial {t} ({state}): best val acc {a:.1%}" if pd.notna(a) else f"trial {t} ({state})"
+                       for t, a in zip(part["trial_id"], part["best_val_acc"])], hoverinfo="text"))
+    best_x = [surface.best_lr[b] for b in surface.batches]
+    figure.add_trace(go.Scatter(x=best_x, y=[f"batch {b}" for b in surface.batches], mode="markers",
+                                name="best lr (surrogate)", marker={"symbol": "star", "size": 14, "color": "#ff5252",
+                                                                    "line": {"color": "black", "width": 1}}))
+    figure.update_xaxes(type="log", title="learning rate (log scale)",
+                        range=[math.log10(surface.lrs.min()) - 0.1, math.log10(surface.lrs.max()) + 0.1])
+    figure.update_yaxes(title="batch size", type="category")
+    figure.update_layout(title="Predicted accuracy over learning rate × batch size, with the trials",
+                         legend={"orientation": "h", "y": -0.25})
+    return tidy(figure, height=max(380, 160 + 50 * len(surface.batches)))
 
 
-def _takeaway(cells: pd.DataFrame) -> str:
-    best = cells.loc[cells["mean_accuracy"].idxmax()]
-    worst = cells.loc[cells["mean_accuracy"].idxmin()]
-    sentence = (f"The best cell is lr {best['lr']} with batch size {best['batch_size']} (mean "
-                f"{best['mean_accuracy']:.1%} over {plural(int(best['trials']), 'trial')})")
-    if best["mean_accuracy"] == worst["mean_accuracy"]:
-        return sentence + "; every cell has the same mean accuracy."
-    return (sentence + f"; the worst is lr {worst['lr']} with batch size {worst['batch_size']} "
-            f"({worst['mean_accuracy']:.1%}).")
+def _decades(value: float) -> str:
+    return f"{value:+.2f}".replace("-0.00", "+0.00")

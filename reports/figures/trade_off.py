@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import tidy
+from reports.evidence.rules import FASTER
 from reports.knee import FULL_RUNS, full_runs, knee_sentence, near_best_table
 from reports.pareto import ACCURACY, TIME
 
@@ -29,7 +30,8 @@ def trade_off_table(experiment: Experiment) -> Panel:
         return no_figure(knee_sentence(table) + " Pruned and diverged trials trained for fewer epochs, so their "
                          "times are not compared.")
     notes = [KNEE_DEFINITION, "Only trials that ran to the end are compared: a pruned or diverged trial's time "
-                              "covers fewer epochs. A trial may fill several rows."]
+                              "covers fewer epochs. A trial may fill several rows.",
+             f"Grey rows are under {FASTER:g}× faster than the best: not a saving worth its accuracy."]
     complete = experiment.trials[experiment.trials["state"].isin(FULL_RUNS)]
     untimed = len(complete) - len(full_runs(complete))
     if untimed:
@@ -39,7 +41,8 @@ def trade_off_table(experiment: Experiment) -> Panel:
 
 
 def _draw(table: pd.DataFrame) -> go.Figure:
-    fill = [["#e8f4e8" if label == "knee" else "white" for label in table["label"]]] * len(HEADER)
+    fill = [["#e8f4e8" if label == "knee" else "#f1f1f1" if label != "best" and speedup < FASTER else "white"
+             for label, speedup in zip(table["label"], table["speedup"])]] * len(HEADER)
     cells = [
         list(table["label"]), [str(t) for t in table["trial_id"]], [f"{a:.1%}" for a in table[ACCURACY]],
         [f"{t:,.1f}" for t in table[TIME]], [f"{s:.1f}×" for s in table["speedup"]],

@@ -40,8 +40,8 @@ def test_a_one_factor_grid_compares_what_varied_and_says_what_did_not(tmp_path):
     assert "Among the 5 completed trials only lr varied" in html
     assert "Batch size did not vary: every trial used 256" in html
     assert "Neither activation nor standardization varied" in html
-    assert "Batch size did not vary (256), so the map is a single column." in html
-    assert "The best cell is lr 1 with batch size 256" in html
+    assert "batch size 256 held, so there is no interaction to map" in html
+    assert "Controlled replay of learning rate: 1 ended most accurate (50.0% at the last epoch)." in html
     assert "without early stopping" in html
 
 
@@ -52,7 +52,7 @@ def test_a_single_trial_builds_with_its_numbers_and_notes(tmp_path):
     assert "1 of 1 trials are on the Pareto front, the single point 42.0% in 7.0 s" in html
     assert "is also the fastest within 1 point: nothing to save" in html
     assert html.count("The most accurate trial is also the knee: trial only, 42.0% in 7.0 s") == 2  # + section
-    assert "Neither learning rate (0.01) nor batch size (256) varied" in html
+    assert "learning rate 0.01 and batch size 256 held, so there is no interaction to map" in html
     assert "Only 1 completed trial(s)" in html
 
 

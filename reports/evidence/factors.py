@@ -1,0 +1,142 @@
+"""The hyperparameters a search varied, as factors a model can fit and a sentence can name.
+
+A factor is categorical (architecture, optimizer, activation, ...) or numeric on the scale a
+person reasons in: the batch size in halvings, the learning rate in decades. Its levels group
+trials for counting and comparing: a categorical factor's values; a numeric factor's values
+when they are a few round ones (a grid), else log-scale bins (`reports.binning`) — or, for
+a linear factor such as dropout, at most three bins of equal count.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from reports.binning import log_groups
+from reports.experiment import HYPERPARAMETERS
+from reports.hyperparameters import format_value
+
+SCALES = {"lr": "log10", "batch_size": "log2", "weight_decay": "linear", "dropout": "linear"}
+"""How each numeric hyperparameter enters a model; every other one is categorical."""
+REFERENCES = {"arch": "arch1", "optimizer": "sgd", "activation": "relu", "standardize": "none",
+              "augment": "none", "lr_schedule": "constant", "batch_norm": "False", "device": "cpu",
+              "precision": "fp32"}
+"""The level others are compared with: the study's own setup, where the factor has it."""
+MAX_LEVELS = 6
+MAX_LR_LEVELS = 8  # a learning rate ranges over decades: bins of 1 and 3 × 10^k where trials allow
+MAX_BATCH_LEVELS = 8
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One varied hyperparameter (or the device).
+
+    Attributes:
+        name: its column in trials.parquet.
+        scale: "categorical", or how a numeric value is transformed ("log2", "log10", "linear").
+        levels: labels of its levels, in order (values, or bins of a numeric factor).
+        reference: the level a categorical factor's other levels are compared with.
+    """
+
+    name: str
+    scale: str
+    levels: tuple[str, ...]
+    reference: str | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.scale != "categorical"
+
+    def transform(self, values: pd.Series) -> pd.Series:
+        """Numeric values on the factor's scale (log2 batch, log10 lr); categoricals as labels."""
+        if not self.numeric:
+            return values.map(_label)
+        numbers = pd.to_numeric(values, errors="coerce").astype(float)
+        if self.scale == "log2":
+            return np.log2(numbers)
+        if self.scale == "log10":
+            return np.log10(numbers)
+        return numbers
+
+
+def varied_factors(trials: pd.DataFrame, extra: tuple[str, ...] = ()) -> list[Factor]:
+    """Every hyperparameter (and column of `extra`, such as `device`) with more than one value."""
+    factors = []
+    for name in (*HYPERPARAMETERS, *extra):
+        if name not in trials or trials[name].dropna().nunique() < 2:
+            continue
+        scale = SCALES.get(name, "categorical")
+        labels = level_labels(trials[name], scale)
+        levels = tuple(str(c) for c in labels.cat.categories if (labels == c).any())
+        reference = None
+        if scale == "categorical":
+            reference = REFERENCES.get(name) if REFERENCES.get(name) in levels else _most_common(labels)
+        factors.append(Factor(name, scale, levels, reference))
+    return factors
+
+
+def level_labels(values: pd.Series, scale: str) -> pd.Series:
+    """Each trial's level as an ordered categorical (null where the value is)."""
+    if scale == "categorical":
+        labels = values.map(lambda v: _label(v) if pd.notna(v) else None)
+        order = sorted(labels.dropna().unique(), key=_natural_key)
+        return pd.Series(pd.Categorical(labels, categories=order, ordered=True), index=values.index)
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    if scale == "log2" and numbers.dropna().nunique() <= MAX_BATCH_LEVELS:
+        return _value_levels(numbers)  # batch sizes are few and powers of two: each its own level
+    if scale == "linear":
+        return _equal_count_bins(numbers)
+    return log_groups(numbers.where(numbers > 0), max_groups=MAX_LR_LEVELS if scale == "log10" else MAX_LEVELS)
+
+
+def level_values(trials: pd.DataFrame, factor: Factor) -> dict[str, float | str]:
+    """The value each level stands for in a model: a categorical's label, a numeric level's
+    median (on the factor's scale) over the trials in it."""
+    if not factor.numeric:
+        return {level: level for level in factor.levels}
+    labels = level_labels(trials[factor.name], factor.scale).astype(object)
+    scaled = factor.transform(trials[factor.name])
+    return {level: float(scaled[labels == level].median()) for level in factor.levels}
+
+
+def trial_counts(trials: pd.DataFrame, factor: Factor) -> dict[str, int]:
+    labels = level_labels(trials[factor.name], factor.scale).astype(object)
+    return {level: int((labels == level).sum()) for level in factor.levels}
+
+
+def _equal_count_bins(numbers: pd.Series, bins: int = 3) -> pd.Series:
+    """At most `bins` ranges with about as many trials each, labelled "0–0.2"."""
+    present = numbers.dropna()
+    if present.nunique() <= MAX_LEVELS:
+        return _value_levels(numbers)
+    edges = np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)))
+    names = [f"{format_value(float(lo))}–{format_value(float(hi))}" for lo, hi in zip(edges[:-1], edges[1:])]
+    binned = pd.cut(numbers, bins=edges, labels=names, include_lowest=True)
+    return pd.Series(pd.Categorical(binned.astype(object).where(binned.notna(), None), categories=names,
+                                    ordered=True), index=numbers.index)
+
+
+def _value_levels(numbers: pd.Series) -> pd.Series:
+    """Each distinct value its own level, in numeric order."""
+    distinct = np.sort(numbers.dropna().unique())
+    labels = {v: format_value(int(v) if float(v).is_integer() and v >= 1 else float(v)) for v in distinct}
+    return pd.Series(pd.Categorical(numbers.map(lambda v: labels.get(v)), categories=list(labels.values()),
+                                    ordered=True), index=numbers.index)
+
+
+def _label(value: object) -> str:
+    return format_value(bool(value)) if isinstance(value, (bool, np.bool_)) else format_value(value)
+
+
+def _natural_key(label: str) -> tuple:
+    try:
+        return (0, float(label), label)
+    except ValueError:
+        return (1, math.inf, label)
+
+
+def _most_common(labels: pd.Series) -> str:
+    return str(labels.astype(object).value_counts().index[0])

@@ -1,0 +1,65 @@
+"""The rules every sentence of the report follows, and the words it uses for numbers.
+
+A sentence is a claim a person will act on, so:
+- "A beat B" only when the interval of the difference excludes zero and each side has at
+  least `MIN_TRIALS_PER_SIDE` trials; otherwise "not distinguishable with N trials", and what
+  would decide it;
+- a configuration is "faster" only when it is at least `FASTER` times faster;
+- diverged trials are counted as diverged, never averaged in as low accuracies.
+"""
+
+from __future__ import annotations
+
+import math
+
+MIN_TRIALS_PER_SIDE = 3
+FASTER = 1.5
+NAMES = {"arch": "architecture", "lr": "learning rate", "batch_size": "batch size", "activation": "activation",
+         "standardize": "standardization", "optimizer": "optimizer", "weight_decay": "weight decay",
+         "batch_norm": "batch norm", "dropout": "dropout", "augment": "augmentation", "lr_schedule": "lr schedule",
+         "device": "device", "precision": "precision"}
+REPLAYS = {"lr": "--space lr", "batch_size": "--space batch", "activation": "--space activation",
+           "standardize": "--space standardize", "arch": "--space arch"}
+"""The controlled replay that decides a question about one factor, where the project has one."""
+
+
+def name_of(factor: str) -> str:
+    return NAMES.get(factor, factor)
+
+
+def join_names(factors: list[str]) -> str:
+    """"architecture", "architecture and batch size", "a, b and c"."""
+    names = [name_of(f) for f in factors]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def ratio_text(ratio: float, extra: int = 0) -> str:
+    """14×, 7.7×, 1.06×, 0.62×: as precise as such a ratio is (`extra` more decimals)."""
+    decimals = 0 if ratio >= 10 else 1 if ratio >= 2 else 2
+    return f"{ratio:.{decimals + extra}f}×"
+
+
+def interval_text(low: float, high: float, ratio: bool = False) -> str:
+    """"95% CI 12–16×" for a ratio (decimals enough to tell its ends apart); "95% CI -2.0 to
+    +4.1 points" for a difference of accuracy."""
+    if ratio:
+        extra = next((e for e in (0, 1, 2) if ratio_text(low, e) != ratio_text(high, e)), 2)
+        return f"95% CI {ratio_text(low, extra).rstrip('×')}–{ratio_text(high, extra)}"
+    return f"95% CI {100 * low:+.1f} to {100 * high:+.1f} points"
+
+
+def points(difference: float) -> str:
+    return f"{100 * difference:.1f} points"
+
+
+def decided_by(factor: str) -> str:
+    """What would decide a question the search could not."""
+    replay = REPLAYS.get(factor)
+    more = "more trials that vary it"
+    return f"a controlled replay (`{replay}`) or {more}" if replay else more
+
+
+def distinguishable(low: float, high: float, trials_a: int, trials_b: int) -> bool:
+    """The rule for "A beat B": the interval excludes zero and each side has enough trials."""
+    return (not math.isnan(low) and (low > 0 or high < 0)
+            and min(trials_a, trials_b) >= MIN_TRIALS_PER_SIDE)
