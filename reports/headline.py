@@ -9,7 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from reports.evidence.rules import FASTER
+from reports.evidence import accuracy_model, time_model
+from reports.evidence.rules import FASTER, join_names
+from reports.evidence.time_model import MEANINGFUL
 from reports.experiment import STATES, Experiment
 from reports.hyperparameters import config_text, varying
 from reports.knee import knee_sentence, near_best_table
@@ -49,6 +51,7 @@ class Headline:
     notes: tuple[str, ...]
     objective: str = "accuracy"
     data_warnings: tuple[str, ...] = ()
+    drivers: str = ""
 
 
 def headline(experiment: Experiment) -> Headline:
@@ -67,7 +70,26 @@ def headline(experiment: Experiment) -> Headline:
         data_description=(summary.get("data") or {}).get("description"), varied=varying(trials),
         best=_best(summary, trials), saving=time_saving(trials, tolerance=0.01), trade_off=near_best_table(trials),
         counts=counts, wall_time_s=summary.get("wall_time_s"), notes=tuple(notes),
-        objective=str((summary.get("search") or {}).get("objective") or "accuracy"), data_warnings=_data_warnings(summary))
+        objective=str((summary.get("search") or {}).get("objective") or "accuracy"), data_warnings=_data_warnings(summary),
+        drivers=drivers_text(experiment))
+
+
+def drivers_text(experiment: Experiment) -> str:
+    """The answers of the two models in a line; their sections give the numbers and intervals."""
+    time, accuracy = time_model(experiment), accuracy_model(experiment)
+    if time.effects.empty:
+        time_words = "cannot tell"
+    else:
+        found = time.drivers()
+        open_questions = any(time.verdict(f.name) in ("confounded", "unknown") for f in time.factors)
+        time_words = (join_names(found) if found else "cannot tell" if open_questions
+                      else f"no hyperparameter by {MEANINGFUL:g}× or more")
+    if accuracy.effects.empty:
+        accuracy_words = "cannot tell"
+    else:
+        found = [f for f in accuracy.effects["factor"] if accuracy.decided(f)]
+        accuracy_words = join_names(found) if found else "no value distinguishable from another"
+    return f"training time per epoch: {time_words}; validation accuracy: {accuracy_words} (details and intervals below)"
 
 
 def _data_warnings(summary: dict[str, Any]) -> tuple[str, ...]:
@@ -98,7 +120,8 @@ def _counts_text(counts: dict[str, int]) -> str:
 def headline_html(h: Headline) -> str:
     """The headline as an HTML fragment (every value escaped)."""
     rows = [("search", _search_text(h)), ("best", _best_text(h.best)), ("near-best, faster", _saving_text(h.saving)),
-            ("knee", escape(knee_sentence(h.trade_off))), ("trials", escape(_counts_text(h.counts)))]
+            ("knee", escape(knee_sentence(h.trade_off))), ("what drives", escape(h.drivers)),
+            ("trials", escape(_counts_text(h.counts)))]
     table = "\n".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in h.notes)
     return f"{_data_banner(h)}\n<table class=\"headline\">\n{table}\n</table>\n{notes}"

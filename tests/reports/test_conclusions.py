@@ -27,6 +27,7 @@ def page_text(folder) -> str:
     """What the report says: the headline and every section's takeaway, tags stripped."""
     page = build_report(folder).read_text(encoding="utf-8")
     headline = page.split('<section id="headline">', 1)[1].split("</section>", 1)[0]
+    headline = re.sub(r"<th>.*?</th>", " ", headline)  # row labels, not claims
     said = [headline, *re.findall(r'<p class="takeaway">(.*?)</p>', page, flags=re.S)]
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", " ".join(said)))).strip()
 

@@ -59,7 +59,7 @@ def test_existing_experiment_is_never_overwritten(capsys, tmp_path):
 def test_list_spaces_prints_every_space_with_its_dimensions(capsys):
     assert main(["--list-spaces"]) == 0
     out = capsys.readouterr().out
-    for name in ("full", "seed", "lr", "batch", "activation", "standardize", "arch", "smoke"):
+    for name in ("full", "seed", "lr", "batch", "activation", "standardize", "arch", "lr_batch", "lr_scale", "smoke"):
         assert f"\n{name}: " in "\n" + out
     assert "adamw: log-uniform [0.0001, 0.01]" in out and "{1, 8, 32, 256, 1024, 2048, 8192}" in out
 
@@ -70,7 +70,7 @@ def test_unknown_space_from_the_shell_exits_2_without_a_traceback(tmp_path):
     assert completed.returncode == 2
     assert completed.stderr.strip().splitlines() == [
         "search.run: error: unknown space 'nope'; known spaces: full, seed, lr, batch, activation, "
-        "standardize, arch, smoke (see --list-spaces)"]
+        "standardize, arch, lr_batch, lr_scale, smoke (see --list-spaces)"]
 
 
 def test_help_states_each_default_once_and_never_none(capsys):

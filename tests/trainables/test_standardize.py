@@ -51,3 +51,10 @@ def test_none_only_scales_pixels_to_unit_range(shifted_splits):
 def test_unknown_standardization_is_rejected(shifted_splits):
     with pytest.raises(ValueError, match="standardization is 'zca'"):
         fit_standardizer("zca", shifted_splits[0])
+
+
+def test_raw_keeps_the_0_to_255_pixels_the_study_fed_its_networks(shifted_splits):
+    train, val = shifted_splits
+    raw = fit_standardizer("raw", train)
+    assert raw(val).dtype == np.float32 and np.array_equal(raw(val), val.astype(np.float32))
+    assert raw(val).max() > 128  # not divided by 255, unlike "none"
