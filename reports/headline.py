@@ -76,7 +76,10 @@ def headline(experiment: Experiment) -> Headline:
 
 def drivers_text(experiment: Experiment) -> str:
     """The answers of the two models in a line; their sections give the numbers and intervals."""
-    time, accuracy = time_model(experiment), accuracy_model(experiment)
+    try:
+        time, accuracy = time_model(experiment), accuracy_model(experiment)
+    except Exception as exc:  # a model that fails must not cost the page; its sections say so too
+        return f"could not be estimated ({type(exc).__name__}: {exc})".splitlines()[0]
     if time.effects.empty:
         time_words = "cannot tell"
     else:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from reports.binning import log_groups
+from reports.evidence.rules import MIN_TRIALS_PER_SIDE
 from reports.experiment import HYPERPARAMETERS
 from reports.hyperparameters import format_value
 
@@ -73,7 +74,10 @@ def varied_factors(trials: pd.DataFrame, extra: tuple[str, ...] = ()) -> list[Fa
         levels = tuple(str(c) for c in labels.cat.categories if (labels == c).any())
         reference = None
         if scale == "categorical":
-            reference = REFERENCES.get(name) if REFERENCES.get(name) in levels else _most_common(labels)
+            counts = labels.astype(object).value_counts()
+            preferred = REFERENCES.get(name)
+            # the study's value when enough trials used it, else the most common value
+            reference = preferred if counts.get(preferred, 0) >= MIN_TRIALS_PER_SIDE else str(counts.index[0])
         factors.append(Factor(name, scale, levels, reference))
     return factors
 
@@ -138,5 +142,3 @@ def _natural_key(label: str) -> tuple:
         return (1, math.inf, label)
 
 
-def _most_common(labels: pd.Series) -> str:
-    return str(labels.astype(object).value_counts().index[0])

@@ -117,6 +117,8 @@ class TimeModel:
             parts.append(f"No evidence that {join_names(none)} change{'s' if len(none) == 1 else ''} it: "
                          f"every interval holds 1×{' once the drivers are accounted for' if drivers else ''}.")
         for name, other in self.confounded.items():
+            if name not in self.selected:  # each pair once, from the factor the model chose
+                continue
             parts.append(f"Cannot tell {name_of(name)} from {name_of(other)} with {plural(self.trials, 'trial')}: "
                          f"they varied together, and either explains the times as well.")
         unknown = [f.name for f in self.factors if self.verdict(f.name) == "unknown"]
@@ -151,21 +153,25 @@ def fit_time_model(trials: pd.DataFrame, epochs: pd.DataFrame) -> TimeModel:
     rows = []
     for factor in factors:
         rows += _contrasts(factor, judge(y, selected, factor.name), per_trial, factor.name in selected.offsets)
-    return TimeModel(pd.DataFrame(rows, columns=list(COLUMNS)), factors, tuple(selected.names), len(per_trial),
-                     n_epochs, selected.r_squared(), _confounded(y, selected))
+    effects = pd.DataFrame(rows, columns=list(COLUMNS))
+    return TimeModel(effects, factors, tuple(selected.names), len(per_trial), n_epochs, selected.r_squared(),
+                     _confounded(y, selected, effects))
 
 
-def _confounded(y: np.ndarray, selected: Fit) -> dict[str, str]:
-    """Selected factors that another factor could replace at no real loss of fit."""
-    found = {}
-    for name in selected.names:
+def _confounded(y: np.ndarray, selected: Fit, effects: pd.DataFrame) -> dict[str, str]:
+    """Selected factors with an effect (an interval excluding 1×) that another factor could
+    replace at no real loss of fit, each paired both ways with its stand-in."""
+    found: dict[str, str] = {}
+    real = effects[(effects["low"] > 1) | (effects["high"] < 1)]["factor"]
+    for name in (n for n in selected.names if n in set(real)):
         rest = [n for n in selected.names if n != name]
         used = sum(selected.blocks[n].shape[1] for n in rest)
         for other, block in selected.blocks.items():
             if other in selected.offsets or len(y) - 1 - used - block.shape[1] < MIN_RESIDUAL_DF:
                 continue
             if Fit(y, selected.blocks, [*rest, other]).bic() <= selected.bic() + AMBIGUOUS_BIC:
-                found[name] = other
+                found.setdefault(name, other)
+                found.setdefault(other, name)
                 break
     return found
 

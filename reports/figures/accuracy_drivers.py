@@ -14,13 +14,14 @@ import plotly.graph_objects as go
 
 from reports.evidence import accuracy_model
 from reports.evidence.accuracy_model import AccuracyModel
-from reports.evidence.rules import name_of
+from reports.evidence.rules import distinguishable, name_of
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import tidy
 
 KINDS = {"decided": ("#c62828", "best beat worst"),
-         "helps": ("#e08e00", "predicts accuracy, values not distinguishable"),
+         "suggestive": ("#e08e00", "interval excludes 0, held-out test does not"),
+         "helps": ("#f0b400", "predicts accuracy, values not distinguishable"),
          "none": ("#888888", "no evidence of an effect")}
 
 
@@ -38,11 +39,13 @@ def accuracy_drivers(experiment: Experiment) -> Panel:
 def _kind(model: AccuracyModel, row: pd.Series) -> str:
     if model.decided(row["factor"]):
         return "decided"
-    return "helps" if row["matters"] else "none"
+    if row["matters"]:
+        return "helps"
+    return "suggestive" if distinguishable(row["low"], row["high"], row["trials_best"], row["trials_worst"]) else "none"
 
 
 def _draw(model: AccuracyModel) -> go.Figure:
-    rows = model.effects.dropna(subset=["difference"]).iloc[::-1]
+    rows = model.effects.dropna(subset=["difference"])
     labels = [f"{name_of(r['factor'])}: {r['best']} vs {r['worst']}" for _, r in rows.iterrows()]
     kinds = [_kind(model, r) for _, r in rows.iterrows()]
     figure = go.Figure()
@@ -60,7 +63,8 @@ def _draw(model: AccuracyModel) -> go.Figure:
     figure.add_vline(x=0, line={"color": "#444", "dash": "dot"})
     figure.update_xaxes(title=f"points of validation accuracy, best value minus worst (predicted at epoch "
                               f"{model.epoch})")
-    figure.update_yaxes(type="category", automargin=True)
+    # largest difference on top: a category axis draws its first category at the bottom
+    figure.update_yaxes(type="category", automargin=True, categoryorder="array", categoryarray=labels[::-1])
     figure.update_layout(title="What each hyperparameter does to accuracy", legend={"title": {"text": "verdict"}})
     return tidy(figure, height=max(320, 120 + 30 * len(rows)))
 

@@ -87,7 +87,7 @@ def _draw(accuracy: AccuracyModel, time: TimeModel, compared: list[str]) -> go.F
                        levels[["level", "prediction", "low", "high", "trials"]].itertuples(index=False)],
             hoverinfo="text"), row=1, col=col)
         rows = time.effects[time.effects["factor"] == factor].dropna(subset=["ratio"])
-        labels = [c.split(" vs ")[0].removeprefix(f"{factor} ") for c in rows["contrast"]]
+        labels = [c.removeprefix(f"{factor} ") for c in rows["contrast"]]
         figure.add_trace(go.Scatter(
             x=labels, y=rows["ratio"], mode="markers", showlegend=False,
             marker={"color": _COLOURS[factor], "size": 11, "symbol": "diamond"},
@@ -97,8 +97,8 @@ def _draw(accuracy: AccuracyModel, time: TimeModel, compared: list[str]) -> go.F
                        rows[["contrast", "ratio", "low", "high"]].itertuples(index=False)], hoverinfo="text"),
             row=2, col=col)
         figure.add_hline(y=1, line={"color": "#444", "dash": "dot"}, row=2, col=col)
-    figure.update_yaxes(title=f"predicted val acc, epoch {accuracy.epoch}", tickformatstops=PERCENT_TICKS,
-                        row=1, col=1)
+    figure.update_yaxes(tickformatstops=PERCENT_TICKS, row=1)
+    figure.update_yaxes(title=f"predicted val acc, epoch {accuracy.epoch}", row=1, col=1)
     figure.update_yaxes(type="log", row=2)
     figure.update_yaxes(title="× reference's s / epoch", row=2, col=1)
     figure.update_layout(title="Activation and standardization, every other hyperparameter accounted for")

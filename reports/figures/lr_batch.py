@@ -89,7 +89,7 @@ def _draw(model: AccuracyModel, trials: pd.DataFrame) -> go.Figure:
     figure.add_trace(go.Scatter(x=best_x, y=[f"batch {b}" for b in surface.batches], mode="markers",
                                 name="best lr (surrogate)", marker={"symbol": "star", "size": 14, "color": "#ff5252",
                                                                     "line": {"color": "black", "width": 1}}))
-    figure.update_xaxes(type="log", title="learning rate (log scale)",
+    figure.update_xaxes(type="log", title="learning rate (log scale)", tickformat="~g",
                         range=[math.log10(surface.lrs.min()) - 0.1, math.log10(surface.lrs.max()) + 0.1])
     figure.update_yaxes(title="batch size", type="category")
     figure.update_layout(title="Predicted accuracy over learning rate × batch size, with the trials",

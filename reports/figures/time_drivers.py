@@ -8,6 +8,8 @@ same scale. A full run's time is the per-epoch time × its epochs.
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 
 from reports.evidence import time_model
@@ -37,7 +39,11 @@ def time_drivers(experiment: Experiment) -> Panel:
 
 
 def _draw(model: TimeModel):
-    rows = model.effects.dropna(subset=["ratio"]).iloc[::-1]
+    rows = model.effects.dropna(subset=["ratio"])
+    rank = {verdict: i for i, verdict in enumerate(VERDICT_COLOURS)}
+    order = sorted(range(len(rows)), key=lambda i: (rank[model.verdict(rows["factor"].iloc[i])],
+                                                    -abs(math.log(rows["ratio"].iloc[i]))))
+    rows = rows.iloc[order]
     verdicts = [model.verdict(f) for f in rows["factor"]]
     figure = go.Figure()
     for verdict in VERDICT_COLOURS:
@@ -55,7 +61,9 @@ def _draw(model: TimeModel):
                                                   part["trials"])], hoverinfo="text"))
     figure.add_vline(x=1, line={"color": "#444", "dash": "dot"})
     figure.update_xaxes(type="log", title="multiplies the seconds per epoch by (log scale; 1× = no effect)")
-    figure.update_yaxes(type="category", automargin=True)
+    # the strongest verdicts on top: a category axis draws its first category at the bottom
+    figure.update_yaxes(type="category", automargin=True, categoryorder="array",
+                        categoryarray=list(rows["contrast"])[::-1])
     figure.update_layout(title="What each hyperparameter does to the training time per epoch",
                          legend={"title": {"text": "verdict"}})
     return tidy(figure, height=max(320, 120 + 26 * len(rows)))
