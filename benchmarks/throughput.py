@@ -27,7 +27,8 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from trainables import ARCHITECTURES, Hyperparameters, build_model, load_splits
-from trainables.loop import build_optimizer, default_device, resolve_precision, to_device_tensors, train_one_epoch
+from trainables.device import local_device, resolve_precision
+from trainables.loop import build_optimizer, to_device_tensors, train_one_epoch
 from trainables.standardize import Standardizer, fit_standardizer
 
 BATCH_SIZES = (32, 256)
@@ -72,7 +73,7 @@ def project_loop_images_per_s(arch: str, batch_size: int, images: np.ndarray, la
     model = build_model(arch).to(device).to(memory_format=torch.channels_last)
     optimizer = build_optimizer(hp, model)
     x, y = to_device_tensors(standardizer(images), labels, device)
-    stats = train_one_epoch(model, optimizer, x, y, batch_size, torch.Generator().manual_seed(0),
+    stats = train_one_epoch(model, optimizer, x, y, batch_size, torch.Generator(device=device).manual_seed(0),
                             resolve_precision("auto", device))
     return stats.images / stats.seconds
 
@@ -92,7 +93,7 @@ def main() -> None:
                         help="images per measurement (default: 3,000 for arch1, 1,200 for arch2/arch3)")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repetitions; medians are reported")
     args = parser.parse_args()
-    device = default_device()
+    device = local_device()
     splits = load_splits(args.data)
     standardizer = fit_standardizer("pixel", splits.train_x)
     print(f"machine: {machine_description(device)}; precision of the project loop: "

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable
 
+import torch
 from ray import tune
 
 from search.record import write_json_atomically
@@ -34,6 +35,13 @@ def best_checkpoint(results: tune.ResultGrid, eligible: Callable[[tune.Result], 
     return result, checkpoint, metrics
 
 
+def final_pass_precision(trained_on: str | None, precision: str | None, head: torch.device) -> str:
+    """The precision of the final test pass: the trial's own where the head has the same kind of
+    device it trained on, else fp32 (a GPU trial's bf16 would be emulated, slowly, on a CPU head)."""
+    same_kind = (trained_on or "cpu").split(" ")[0] == head.type
+    return (precision or "auto") if same_kind else "fp32"
+
+
 def evaluate_best(results: tune.ResultGrid, splits: Splits, experiment_dir: Path,
                   optuna_number: Callable[[str], int | None], max_epochs: int,
                   max_train_time_s: float | None = None) -> dict[str, Any] | None:
@@ -56,8 +64,8 @@ def evaluate_best(results: tune.ResultGrid, splits: Splits, experiment_dir: Path
         model, hp, standardizer = load_model(Path(folder))
         shutil.copyfile(Path(folder) / STATE_FILE, best_dir / "model.pt.tmp")
         (best_dir / "model.pt.tmp").replace(best_dir / "model.pt")
-    test_loss, test_acc = evaluate_split(model, standardizer, splits.test_x, splits.test_y,
-                                         precision=metrics.get("precision", "auto"))
+    precision = final_pass_precision(metrics.get("device"), metrics.get("precision"), next(model.parameters()).device)
+    test_loss, test_acc = evaluate_split(model, standardizer, splits.test_x, splits.test_y, precision=precision)
     trial_id = metrics.get("trial_id") or result.metrics.get("trial_id")
     best = {
         "trial_id": trial_id, "optuna_number": optuna_number(trial_id), "config": hp.as_dict(),

@@ -81,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--time-budget-s", type=float,
         help="stop starting and running trials after S seconds (default: the space's, if any)")
     add("--precision", choices=PRECISIONS,
-        help="bf16 autocast where the hardware has it (auto), or force fp32 / bf16 (default: auto)")
+        help="auto: bf16 autocast where the hardware computes it natively (CUDA compute capability 8.0+, "
+             "CPUs with AVX-512 BF16), fp16 with a gradient scaler on older CUDA cards, else fp32; or force "
+             "fp32 / bf16 / fp16 (fp16 is CUDA only) (default: auto)")
     return parser
 
 

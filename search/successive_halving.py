@@ -52,12 +52,17 @@ class Progress:
     best_acc: float | None = None
     best_loss: float | None = None
     train_time_s: float = 0.0
+    first_epoch_s: float | None = None
 
     def updated(self, result: dict[str, Any]) -> "Progress":
         acc, loss = result.get("val_acc"), result.get("val_loss")
+        epochs = int(result.get("epoch") or result.get("training_iteration") or self.epochs)
+        first = self.first_epoch_s
+        if epochs == 1 and result.get("epoch_time_s") is not None:
+            first = float(result["epoch_time_s"])
         return replace(
             self,
-            epochs=int(result.get("epoch") or result.get("training_iteration") or self.epochs),
+            epochs=epochs, first_epoch_s=first,
             best_acc=acc if self.best_acc is None or (acc is not None and acc > self.best_acc) else self.best_acc,
             best_loss=loss if self.best_loss is None or (loss is not None and loss < self.best_loss)
             else self.best_loss,
@@ -65,8 +70,16 @@ class Progress:
         )
 
     def full_run_time_s(self, max_epochs: int) -> float | None:
-        """Training time of a full run, projected from the seconds per epoch measured so far."""
-        return self.train_time_s / self.epochs * max_epochs if self.epochs else None
+        """Training time of a full run, projected from the epochs measured so far: the first
+        epoch as it was (it carries warm-up: CUDA context, cuDNN autotuning, caches) plus the
+        mean of the later ones for each epoch still to come; from the first alone until there
+        is a later one."""
+        if not self.epochs:
+            return None
+        if self.epochs >= 2 and self.first_epoch_s is not None:
+            later = (self.train_time_s - self.first_epoch_s) / (self.epochs - 1)
+            return self.first_epoch_s + later * (max_epochs - 1)
+        return self.train_time_s / self.epochs * max_epochs
 
 
 # A ranking maps the trials recorded at one rung to sort keys: lower is better.
@@ -117,7 +130,8 @@ class SuccessiveHalving(FIFOScheduler):
         reduction_factor: η; rungs at grace · η^k below `max_t`, top 1/η continue at each.
         ranking: orders the trials at a rung (default: loss, then accuracy).
         max_full_run_time_s: stop a trial as soon as its projected full-run training time
-            (seconds per epoch so far × `max_t`) exceeds this; None for no limit.
+            (`Progress.full_run_time_s`) exceeds this, from its second epoch on (its first
+            alone only when it exceeds the limit by itself); None for no limit.
 
     Example:
         >>> scheduler = SuccessiveHalving(max_t=9, grace_period=1, reduction_factor=3)
@@ -152,14 +166,23 @@ class SuccessiveHalving(FIFOScheduler):
         progress = self._update(trial.trial_id, result)
         if progress.epochs >= self.max_t:
             return TrialScheduler.STOP
-        projected = progress.full_run_time_s(self.max_t)
-        if self.max_full_run_time_s is not None and projected is not None and projected > self.max_full_run_time_s:
+        if self._too_slow(progress):
             self.stopped[trial.trial_id] = "too slow"
             return TrialScheduler.STOP
         if not self.rungs.decide(trial.trial_id, progress):
             self.stopped[trial.trial_id] = "rung"
             return TrialScheduler.STOP
         return TrialScheduler.CONTINUE
+
+    def _too_slow(self, progress: Progress) -> bool:
+        """The projected full run exceeds the limit. The first epoch alone carries warm-up, so
+        it stops a trial only when it has used up the limit by itself; from the second epoch
+        on, the projection decides."""
+        if self.max_full_run_time_s is None or not progress.epochs:
+            return False
+        if progress.epochs == 1 and self.max_t > 1:
+            return progress.train_time_s > self.max_full_run_time_s
+        return progress.full_run_time_s(self.max_t) > self.max_full_run_time_s
 
     def on_trial_complete(self, tune_controller: Any, trial: Trial, result: dict) -> None:
         if result:

@@ -11,7 +11,7 @@ from trainables.standardize import STANDARDIZATIONS
 OPTIMIZERS = ("sgd", "sgd_momentum", "sgd_nesterov", "adamw")
 AUGMENTATIONS = ("none", "flip", "flip_shift")
 LR_SCHEDULES = ("constant", "cosine")
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 @dataclass(frozen=True)

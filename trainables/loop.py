@@ -10,18 +10,15 @@ from __future__ import annotations
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from trainables.device import eval_batch
 from trainables.hyperparameters import Hyperparameters
 
-# Small batches keep a CPU's caches warm: validation of 3,589 images with one thread took 2.2 s
-# for arch2 at batch 64 against 5.6 s at 1,024 (arch3 3.6 s against 8.7 s; arch1 the same).
-EVAL_BATCH = 64
 MAX_SHIFT = 3  # pixels, for the flip_shift augmentation
 DIVERGENCE_CHECK_EVERY = 20  # steps; a host sync that costs little and stops NaN epochs early
 
@@ -33,34 +30,6 @@ class EpochStats:
     seconds: float
     images: int
     diverged: bool
-
-
-@cache
-def cpu_has_native_bf16() -> bool:
-    """True on CPUs whose flags include AVX-512 BF16 or AMX-BF16 (Linux /proc/cpuinfo)."""
-    try:
-        with open("/proc/cpuinfo") as info:
-            flags = info.read()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-def resolve_precision(requested: str, device: torch.device) -> str:
-    """`auto` → bf16 on CUDA and on CPUs with native bf16, else fp32."""
-    if requested != "auto":
-        return requested
-    native = torch.cuda.is_bf16_supported() if device.type == "cuda" else cpu_has_native_bf16()
-    return "bf16" if native else "fp32"
-
-
-def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def describe_device(device: torch.device) -> str:
-    """`cpu`, or `cuda` with the card's name, as recorded for each trial."""
-    return f"cuda ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "cpu"
 
 
 def to_device_tensors(images: np.ndarray, labels: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -86,21 +55,26 @@ def build_lr_scheduler(hp: Hyperparameters, optimizer: torch.optim.Optimizer, ma
 
 
 def autocast(precision: str, device: torch.device):
-    if precision == "bf16":
-        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    if precision in AUTOCAST_TYPES:
+        return torch.autocast(device_type=device.type, dtype=AUTOCAST_TYPES[precision])
     return nullcontext()
 
 
+AUTOCAST_TYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
 def augment_batch(x: torch.Tensor, kind: str, generator: torch.Generator) -> torch.Tensor:
-    """Random horizontal flips (`flip`) and per-image shifts of up to 3 pixels (`flip_shift`)."""
+    """Random horizontal flips (`flip`) and per-image shifts of up to 3 pixels (`flip_shift`).
+
+    The random numbers are drawn by `generator` on the training device (no copy per step)."""
     if kind == "none":
         return x
     n = x.shape[0]
-    flip = (torch.rand(n, generator=generator) < 0.5).to(x.device).view(n, 1, 1, 1)
+    flip = (torch.rand(n, generator=generator, device=generator.device) < 0.5).view(n, 1, 1, 1)
     x = torch.where(flip, x.flip(-1), x)
     if kind == "flip_shift":
         size = x.shape[-1]
-        offsets = torch.randint(0, 2 * MAX_SHIFT + 1, (2, n), generator=generator).to(x.device)
+        offsets = torch.randint(0, 2 * MAX_SHIFT + 1, (2, n), generator=generator, device=generator.device)
         grid = torch.arange(size, device=x.device)
         rows = (offsets[0, :, None] + grid)[:, :, None]  # (n, size, 1)
         cols = (offsets[1, :, None] + grid)[:, None, :]  # (n, 1, size)
@@ -115,7 +89,8 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch
     """One pass over (x, y) in a random order drawn from `generator`; stops early on a non-finite loss."""
     model.train()
     start = time.perf_counter()
-    order = torch.randperm(len(y), generator=generator).to(x.device)
+    order = torch.randperm(len(y), generator=generator, device=generator.device)
+    scaler = torch.amp.GradScaler(x.device.type, enabled=precision == "fp16")
     loss_sum = torch.zeros((), device=x.device)
     correct = torch.zeros((), device=x.device, dtype=torch.long)
     seen = 0
@@ -127,8 +102,9 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch
             logits = model(xb)
             loss = F.cross_entropy(logits.float(), yb)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        scaler.scale(loss).backward()  # fp16 only: bf16 and fp32 gradients need no scaling
+        scaler.step(optimizer)
+        scaler.update()
         loss_sum += loss.detach() * len(yb)
         correct += (logits.argmax(1) == yb).sum()
         seen += len(yb)
@@ -143,16 +119,18 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch
 
 @torch.inference_mode()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, precision: str) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) over a whole split."""
+    """(mean cross-entropy, accuracy) over a whole split, summed on the device and read once."""
     model.eval()
-    loss_sum, correct = 0.0, 0
-    for first in range(0, len(y), EVAL_BATCH):
-        xb, yb = x[first:first + EVAL_BATCH], y[first:first + EVAL_BATCH]
+    step = eval_batch(x.device)
+    loss_sum = torch.zeros((), device=x.device)
+    correct = torch.zeros((), device=x.device, dtype=torch.long)
+    for first in range(0, len(y), step):
+        xb, yb = x[first:first + step], y[first:first + step]
         with autocast(precision, x.device):
             logits = model(xb).float()
-        loss_sum += F.cross_entropy(logits, yb, reduction="sum").item()
-        correct += (logits.argmax(1) == yb).sum().item()
-    return loss_sum / len(y), correct / len(y)
+        loss_sum += F.cross_entropy(logits, yb, reduction="sum")
+        correct += (logits.argmax(1) == yb).sum()
+    return loss_sum.item() / len(y), correct.item() / len(y)
 
 
 def _synchronize(device: torch.device) -> None:

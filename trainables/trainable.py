@@ -18,8 +18,9 @@ from torch import nn
 
 from trainables.dataset import Splits
 from trainables.hyperparameters import Hyperparameters, TrialSettings
-from trainables.loop import (build_lr_scheduler, build_optimizer, default_device, describe_device, evaluate,
-                             resolve_precision, to_device_tensors, train_one_epoch)
+from trainables.device import (configure_backends, describe_device, local_device, resolve_precision,
+                               training_device)
+from trainables.loop import build_lr_scheduler, build_optimizer, evaluate, to_device_tensors, train_one_epoch
 from trainables.models import build_model, count_parameters
 from trainables.standardize import Standardizer, fit_standardizer
 
@@ -31,24 +32,29 @@ def train_fer(config: dict[str, Any], splits: Splits, settings: TrialSettings) -
     """Ray Tune entry point: `tune.with_parameters(train_fer, splits=..., settings=...)`."""
     from ray import tune
 
+    import ray
+
     checkpoint = tune.get_checkpoint()
     node = _node_name()
+    device = training_device(ray.get_gpu_ids(), torch.cuda.is_available())  # a GPU only when Ray gave one
 
     def report(metrics: dict[str, Any], checkpoint_dir: Path | None) -> None:
         tune.report({**metrics, "node": node},
                     checkpoint=tune.Checkpoint.from_directory(checkpoint_dir) if checkpoint_dir else None)
 
     if checkpoint is None:
-        run_trial(Hyperparameters.from_config(config), settings, splits, report, threads=_trial_cpus())
+        run_trial(Hyperparameters.from_config(config), settings, splits, report, threads=_trial_cpus(), device=device)
     else:
         with checkpoint.as_directory() as resume_dir:
             run_trial(Hyperparameters.from_config(config), settings, splits, report,
-                      resume_from=Path(resume_dir), threads=_trial_cpus())
+                      resume_from=Path(resume_dir), threads=_trial_cpus(), device=device)
 
 
 def run_trial(hp: Hyperparameters, settings: TrialSettings, splits: Splits, report: Report,
-              resume_from: Path | None = None, threads: int | None = None) -> None:
-    """Train up to `settings.max_epochs`, calling `report(metrics, checkpoint_dir)` per epoch.
+              resume_from: Path | None = None, threads: int | None = None,
+              device: torch.device | None = None) -> None:
+    """Train up to `settings.max_epochs` on `device` (default: CUDA if present, for use outside
+    Ray), calling `report(metrics, checkpoint_dir)` per epoch.
 
     A non-finite loss ends the trial with one last report carrying `diverged=True` and the
     accuracy the broken weights still measure; it is a result, not an error.
@@ -56,7 +62,8 @@ def run_trial(hp: Hyperparameters, settings: TrialSettings, splits: Splits, repo
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(settings.seed)
-    device = default_device()
+    device = device or local_device()
+    configure_backends(device)
     precision = resolve_precision(settings.precision, device)
     standardizer, (train_x, train_y), (val_x, val_y) = prepared_inputs(splits, hp.standardize, device)
 
@@ -64,15 +71,18 @@ def run_trial(hp: Hyperparameters, settings: TrialSettings, splits: Splits, repo
     model = model.to(memory_format=torch.channels_last)
     optimizer = build_optimizer(hp, model)
     lr_scheduler = build_lr_scheduler(hp, optimizer, settings.max_epochs)
-    generator = torch.Generator().manual_seed(settings.seed)
+    generator = torch.Generator(device=device).manual_seed(settings.seed)  # shuffles and augments on the device
     epoch, train_time_s = 0, 0.0
     if resume_from is not None:
         state = torch.load(resume_from / STATE_FILE, map_location=device, weights_only=False)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         lr_scheduler.load_state_dict(state["lr_scheduler"])
-        generator.set_state(state["generator"])
         epoch, train_time_s = state["epoch"], state["train_time_s"]
+        if state.get("generator_device", "cpu") == device.type:
+            generator.set_state(state["generator"].cpu())
+        else:  # resumed on another kind of device: its generator's state does not carry over
+            generator.manual_seed(settings.seed + epoch)
 
     param_count = count_parameters(model)
     while epoch < settings.max_epochs:
@@ -97,7 +107,8 @@ def run_trial(hp: Hyperparameters, settings: TrialSettings, splits: Splits, repo
         with tempfile.TemporaryDirectory() as checkpoint_dir:
             save_state(Path(checkpoint_dir), model, hp, standardizer, training={
                 "optimizer": optimizer.state_dict(), "lr_scheduler": lr_scheduler.state_dict(),
-                "generator": generator.get_state(), "epoch": epoch, "train_time_s": train_time_s})
+                "generator": generator.get_state(), "generator_device": device.type, "epoch": epoch,
+                "train_time_s": train_time_s})
             report(metrics, Path(checkpoint_dir))
 
 
@@ -109,18 +120,29 @@ def prepared_inputs(splits: Splits, kind: str, device: torch.device) -> tuple[St
 
     Computed once per standardization in a process and kept (two at most, the last used):
     the trials of a search that share a standardization share these tensors instead of
-    building them again (tens of MB each on a FER2013 subset, hundreds on all of it).
+    building them again. Each is float32 train + validation: 32,298 × 48 × 48 × 4 bytes ≈
+    0.3 GB on all of FER2013, so up to 0.6 GB per actor; on a GPU short of memory (trials
+    packed onto it) they are given back and built once more.
     """
     key = (splits.source, len(splits.train_y), len(splits.val_y), kind, str(device))
     if key not in _PREPARED:
-        standardizer = fit_standardizer(kind, splits.train_x)
-        _PREPARED[key] = (standardizer, to_device_tensors(standardizer(splits.train_x), splits.train_y, device),
-                          to_device_tensors(standardizer(splits.val_x), splits.val_y, device))
+        try:
+            _PREPARED[key] = _prepare(splits, kind, device)
+        except torch.cuda.OutOfMemoryError:  # trials packed on one GPU: give back the kept copies, once
+            _PREPARED.clear()
+            torch.cuda.empty_cache()
+            _PREPARED[key] = _prepare(splits, kind, device)
         while len(_PREPARED) > 2:
             del _PREPARED[next(iter(_PREPARED))]
     else:
         _PREPARED[key] = _PREPARED.pop(key)  # most recently used last
     return _PREPARED[key]
+
+
+def _prepare(splits: Splits, kind: str, device: torch.device) -> tuple:
+    standardizer = fit_standardizer(kind, splits.train_x)
+    return (standardizer, to_device_tensors(standardizer(splits.train_x), splits.train_y, device),
+            to_device_tensors(standardizer(splits.val_x), splits.val_y, device))
 
 
 def save_state(folder: Path, model: nn.Module, hp: Hyperparameters, standardizer: Standardizer,
@@ -133,7 +155,7 @@ def save_state(folder: Path, model: nn.Module, hp: Hyperparameters, standardizer
 
 def load_model(folder: Path, device: torch.device | None = None) -> tuple[nn.Module, Hyperparameters, Standardizer]:
     """The trained model, its hyperparameters and input standardizer from a checkpoint folder."""
-    device = device or default_device()
+    device = device or local_device()
     state = torch.load(Path(folder) / STATE_FILE, map_location=device, weights_only=False)
     hp = Hyperparameters.from_config(state["hyperparameters"])
     model = build_model(hp.arch, hp.activation, hp.batch_norm, hp.dropout).to(device)

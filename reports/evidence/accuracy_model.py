@@ -139,19 +139,13 @@ class AccuracyModel:
         else:
             parts.append(f"No hyperparameter's best value is distinguishable from its worst with "
                          f"{plural(self.trials, 'trial')} ({basis}).")
-        suggestive = [row for _, row in self.effects.iterrows() if not row["matters"] and distinguishable(
-            row["low"], row["high"], row["trials_best"], row["trials_worst"])]
-        for row in suggestive:
-            parts.append(f"Suggestive, not decided: {_beat(row).replace(' beat ', ' led ')}, but the surrogate "
-                         f"predicts held-out trials no better for knowing {name_of(row['factor'])}.")
         helps = [row["factor"] for _, row in self.effects.iterrows()
                  if row["matters"] and not self.decided(row["factor"])]
         if helps:
             parts.append(f"{join_names(helps).capitalize()} help{'s' if len(helps) == 1 else ''} predict accuracy on "
                          f"held-out trials, but no value of {'it' if len(helps) == 1 else 'them'} is distinguishable "
                          f"from another with {plural(self.trials, 'trial')}.")
-        rest = [row["factor"] for _, row in self.effects.iterrows()
-                if not row["matters"] and row["factor"] not in {r["factor"] for r in suggestive}]
+        rest = [row["factor"] for _, row in self.effects.iterrows() if not row["matters"]]
         if rest:
             replays = [f"`{REPLAYS[f]}`" for f in rest if f in REPLAYS]
             decide = (f"controlled replays ({', '.join(replays)}) or more trials would decide" if replays

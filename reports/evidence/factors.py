@@ -1,7 +1,10 @@
 """The hyperparameters a search varied, as factors a model can fit and a sentence can name.
 
 A factor is categorical (architecture, optimizer, activation, ...) or numeric on the scale a
-person reasons in: the batch size in halvings, the learning rate in decades. Its levels group
+person reasons in: the learning rate in decades, the batch size in halvings. A batch size
+with a few values (a search's choices, a grid) is categorical: seconds per epoch are not a
+power of it (batch 1 pays a per-step cost on every image, 8,192 runs out of cache), so each
+value gets its own effect. Its levels group
 trials for counting and comparing: a categorical factor's values; a numeric factor's values
 when they are a few round ones (a grid), else log-scale bins (`reports.binning`) — or, for
 a linear factor such as dropout, at most three bins of equal count.
@@ -22,7 +25,7 @@ from reports.hyperparameters import format_value
 
 SCALES = {"lr": "log10", "batch_size": "log2", "weight_decay": "linear", "dropout": "linear"}
 """How each numeric hyperparameter enters a model; every other one is categorical."""
-REFERENCES = {"arch": "arch1", "optimizer": "sgd", "activation": "relu", "standardize": "none",
+REFERENCES = {"arch": "arch1", "batch_size": "256", "optimizer": "sgd", "activation": "relu", "standardize": "none",
               "augment": "none", "lr_schedule": "constant", "batch_norm": "False", "device": "cpu",
               "precision": "fp32"}
 """The level others are compared with: the study's own setup, where the factor has it."""
@@ -70,6 +73,8 @@ def varied_factors(trials: pd.DataFrame, extra: tuple[str, ...] = ()) -> list[Fa
         if name not in trials or trials[name].dropna().nunique() < 2:
             continue
         scale = SCALES.get(name, "categorical")
+        if name == "batch_size" and trials[name].dropna().nunique() <= MAX_BATCH_LEVELS:
+            scale = "categorical"  # time per epoch is U-shaped in the batch size (per-step cost, then memory)
         labels = level_labels(trials[name], scale)
         levels = tuple(str(c) for c in labels.cat.categories if (labels == c).any())
         reference = None
@@ -89,8 +94,6 @@ def level_labels(values: pd.Series, scale: str) -> pd.Series:
         order = sorted(labels.dropna().unique(), key=_natural_key)
         return pd.Series(pd.Categorical(labels, categories=order, ordered=True), index=values.index)
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    if scale == "log2" and numbers.dropna().nunique() <= MAX_BATCH_LEVELS:
-        return _value_levels(numbers)  # batch sizes are few and powers of two: each its own level
     if scale == "linear":
         return _equal_count_bins(numbers)
     return log_groups(numbers.where(numbers > 0), max_groups=MAX_LR_LEVELS if scale == "log10" else MAX_LEVELS)

@@ -38,6 +38,7 @@ MEANINGFUL = 1.25
 CONFIDENCE = 0.95
 COLUMNS = ("factor", "contrast", "ratio", "low", "high", "trials", "selected")
 STEPS = {"log2": -1.0, "log10": 1.0}  # halving the batch; ten times the lr
+CONTRAST_PREFIX = {"arch": "", "batch_size": "batch "}
 STEP_WORDS = {"batch_size": "halving the batch", "lr": "ten times the lr"}
 
 
@@ -211,7 +212,7 @@ def _contrasts(factor: Factor, fit: Fit | None, table: pd.DataFrame, selected: b
             step, label = float(values.max() - values.min()), f"{factor.name} {values.min():.3g} → {values.max():.3g}"
         contrasts = [(label, step, len(table))]
     else:
-        prefix = "" if factor.name == "arch" else f"{factor.name} "
+        prefix = CONTRAST_PREFIX.get(factor.name, f"{factor.name} ")
         contrasts = [(f"{prefix}{level} vs {factor.reference}", 1.0, min(counts[level], counts[factor.reference]))
                      for level in factor.levels if level != factor.reference]
     rows = []

@@ -20,7 +20,7 @@ from reports.figures.panel import Panel, no_figure
 from reports.figures.style import tidy
 
 KINDS = {"decided": ("#c62828", "best beat worst"),
-         "suggestive": ("#e08e00", "interval excludes 0, held-out test does not"),
+         "suggestive": ("#e08e00", "no evidence: interval excludes 0, held-out test does not"),
          "helps": ("#f0b400", "predicts accuracy, values not distinguishable"),
          "none": ("#888888", "no evidence of an effect")}
 

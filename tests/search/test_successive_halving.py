@@ -78,11 +78,23 @@ def test_a_trial_reaching_max_t_stops():
     assert _run(scheduler, "a", _result(2, 0.3, 1.5)) == STOP
 
 
-def test_a_trial_whose_projected_full_run_is_too_slow_stops_after_its_first_epoch():
+def test_a_trial_whose_projected_full_run_is_too_slow_stops_after_its_second_epoch():
     scheduler = SuccessiveHalving(max_t=10, grace_period=5, max_full_run_time_s=50)
-    assert _run(scheduler, "fast", _result(1, 0.3, 1.5, seconds=4.0)) == CONTINUE  # 40 s projected
-    assert _run(scheduler, "slow", _result(1, 0.3, 1.5, seconds=6.0)) == STOP  # 60 s projected
-    assert scheduler.stopped == {"slow": "too slow"}
+    assert _run(scheduler, "fast", _result(1, 0.3, 1.5, seconds=4.0), _result(2, 0.3, 1.5, seconds=4.0)) == CONTINUE
+    assert _run(scheduler, "slow", _result(1, 0.3, 1.5, seconds=6.0)) == CONTINUE  # the first epoch may be warm-up
+    assert _run(scheduler, "slow", _result(2, 0.3, 1.5, seconds=6.0)) == STOP  # 60 s projected
+    assert _run(scheduler, "hopeless", _result(1, 0.3, 1.5, seconds=51.0)) == STOP  # over the limit already
+    assert scheduler.stopped == {"slow": "too slow", "hopeless": "too slow"}
+
+
+def test_the_first_epoch_warm_up_is_not_projected_onto_every_later_epoch():
+    # a GPU trial: 9 s for epoch 1 (CUDA context, cuDNN autotuning), then 2 s an epoch
+    first = {"epoch": 1, "val_acc": 0.3, "val_loss": 1.5, "epoch_time_s": 9.0, "train_time_s": 9.0}
+    second = {"epoch": 2, "val_acc": 0.3, "val_loss": 1.5, "epoch_time_s": 2.0, "train_time_s": 11.0}
+    assert Progress().updated(first).full_run_time_s(10) == 90.0  # the first epoch is all there is
+    assert Progress().updated(first).updated(second).full_run_time_s(10) == 9.0 + 2.0 * 9  # not 11 / 2 × 10
+    scheduler = SuccessiveHalving(max_t=10, grace_period=5, max_full_run_time_s=30)
+    assert _run(scheduler, "gpu", first, second) == CONTINUE  # 27 s: it fits, though epoch 1 alone said 90
 
 
 def test_state_survives_save_and_restore(tmp_path):

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from trainables import Hyperparameters, TrialSettings, load_model, run_trial
-from trainables.loop import cpu_has_native_bf16
+import torch
+
+from trainables.device import auto_precision, cpu_has_native_bf16
 
 METRICS = {"epoch", "val_acc", "val_loss", "train_loss", "train_acc", "epoch_time_s", "train_time_s",
            "images_per_s", "eval_time_s", "diverged", "param_count", "precision", "device"}
@@ -81,6 +83,8 @@ def test_bf16_accuracy_stays_within_noise_of_fp32(small_synthetic):
     assert abs(bf16["val_acc"] - fp32["val_acc"]) <= 0.05
 
 
-def test_auto_precision_picks_bf16_exactly_where_the_cpu_has_it(small_synthetic):
+def test_auto_precision_is_what_the_device_it_trained_on_computes_natively(small_synthetic):
     (metrics,) = _train(small_synthetic, LEARNS, TrialSettings(max_epochs=1, precision="auto"))
-    assert metrics["precision"] == ("bf16" if cpu_has_native_bf16() else "fp32")
+    on_cuda = metrics["device"].startswith("cuda")
+    capability = torch.cuda.get_device_capability() if on_cuda else None
+    assert metrics["precision"] == auto_precision("cuda" if on_cuda else "cpu", capability, cpu_has_native_bf16())
