@@ -17,6 +17,17 @@ from trainables import Splits, synthetic_splits
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `gpu` run where CUDA is, and are skipped, saying why, where it is not."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="no CUDA device here (pytest -m gpu runs these on a GPU)"))
+
+
 @pytest.fixture(scope="session")
 def fer2013_path() -> Path:
     path = os.environ.get("FER2013_PATH")

@@ -72,7 +72,14 @@ def test_checkpoint_holds_standardization_fitted_on_train_only(small_synthetic, 
     assert not np.allclose(standardizer.mean, small_synthetic.val_x.mean(axis=0) / 255, atol=1e-3)
 
 
-@pytest.mark.skipif(not cpu_has_native_bf16(), reason="this CPU has no native bf16 (AVX-512 BF16 / AMX)")
+def _native_bf16_here() -> bool:
+    """Whether the device `run_trial` picks outside Ray computes bf16 natively."""
+    if torch.cuda.is_available():
+        return auto_precision("cuda", torch.cuda.get_device_capability(), False) == "bf16"
+    return cpu_has_native_bf16()
+
+
+@pytest.mark.skipif(not _native_bf16_here(), reason="no native bf16 here (AVX-512 BF16 / AMX, or CUDA 8.0+)")
 def test_bf16_accuracy_stays_within_noise_of_fp32(small_synthetic):
     settings = {"max_epochs": 4, "seed": 0}
     fp32 = _train(small_synthetic, LEARNS, TrialSettings(precision="fp32", **settings))[-1]
