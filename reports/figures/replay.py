@@ -28,6 +28,7 @@ from reports.published import (MAJORITY_ACCURACY, PRIOR_LOSS, PUBLISHED_REPLAYS,
 
 WITHIN = 0.05  # points of accuracy within which a replay "reproduces" a published figure
 STALLED = PRIOR_LOSS - 0.02  # a final training loss within this of the prior: nothing learnt
+LOSS_CAP = 2 * PRIOR_LOSS  # the loss axis stops here; a run that blew up is drawn off the top
 
 
 def controlled_factors(trials: pd.DataFrame) -> list[str] | None:
@@ -176,7 +177,8 @@ def _lr_grid(table: pd.DataFrame, epochs: pd.DataFrame, other: str) -> Panel:
                f"grid (lowest final training loss: " +
                ", ".join(f"lr {format_value(lr)} at {_short(other)} {format_value(v)}" for v, lr in best_lrs.items()) +
                "; one run each)")
-    notes = ("One run per cell (seed 0). Dotted lines diverged.",
+    notes = ("One run per cell (seed 0). Dotted lines diverged. The loss axis stops at "
+             f"{LOSS_CAP:.2f}: an epoch whose loss blew up past it is drawn off the top.",
              f"A loss that stays near {PRIOR_LOSS:.2f} is what predicting the class frequencies alone gives: "
              "the run learnt nothing else.")
     return Panel(_curves(table, epochs, other, values), summary + "; " + "; ".join(sentences) + ".", notes)
@@ -199,7 +201,13 @@ def _curves(table: pd.DataFrame, epochs: pd.DataFrame, other: str, values: list)
                     line={"color": colours[trial["lr"]], "dash": dash}, marker={"size": 4},
                     hovertemplate=f"lr {format_value(trial['lr'])}, {_short(other)} {format_value(value)}"
                                   f"<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>"), row=row, col=col)
-    figure.update_yaxes(tickformatstops=PERCENT_TICKS, row=2)
+    losses = pd.to_numeric(epochs.loc[epochs["trial_id"].isin(table["trial_id"]), "train_loss"],
+                           errors="coerce").dropna()
+    losses = losses[np.isfinite(losses) & (losses > 0)]
+    if len(losses) and losses.max() > LOSS_CAP:  # a run that blew up would flatten the others
+        figure.update_yaxes(range=[0.9 * losses.min(), LOSS_CAP], row=1)
+    accuracy = pd.to_numeric(epochs.loc[epochs["trial_id"].isin(table["trial_id"]), "val_acc"], errors="coerce")
+    figure.update_yaxes(tickformatstops=PERCENT_TICKS, range=[0, min(1.0, 1.1 * accuracy.max())], row=2)
     figure.update_xaxes(title="epoch", row=2)
     figure.update_layout(title="Loss and accuracy per epoch for each learning rate (the study's figures 1.2–1.3)",
                          legend={"title": {"text": "learning rate"}})

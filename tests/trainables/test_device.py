@@ -65,3 +65,24 @@ def test_on_a_gpu_node_a_zero_gpu_trial_never_selects_cuda(fake_gpu_cluster):
     assert ray.get(decide.options(num_gpus=0).remote()) == ([], "cpu")
     ids, device = ray.get(decide.options(num_gpus=0.25).remote())  # packed: a quarter of the GPU
     assert len(ids) == 1 and device == "cuda:0"
+
+
+def test_a_gpu_short_of_memory_gives_back_the_kept_inputs_and_builds_once_more(small_synthetic, monkeypatch):
+    from trainables import trainable
+
+    kept = {("another", 1, 1, "pixel", "cuda:0"): "a copy"}
+    monkeypatch.setattr(trainable, "_PREPARED", dict(kept))
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)  # no CUDA here to empty
+    calls = []
+    real_prepare = trainable._prepare
+
+    def prepare_once_short(splits, kind, device):
+        calls.append(len(trainable._PREPARED))
+        if len(calls) == 1:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+        return real_prepare(splits, kind, device)
+
+    monkeypatch.setattr(trainable, "_prepare", prepare_once_short)
+    standardizer, (train_x, _), _ = trainable.prepared_inputs(small_synthetic, "none", torch.device("cpu"))
+    assert calls == [1, 0]  # the first try met the kept copy, the second an emptied cache
+    assert list(trainable._PREPARED) != list(kept) and train_x.shape[0] == len(small_synthetic.train_y)

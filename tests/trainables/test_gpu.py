@@ -35,6 +35,7 @@ def test_auto_precision_is_what_this_card_computes_natively(small_synthetic):
     (metrics,) = _train(small_synthetic, TrialSettings(max_epochs=1, precision="auto"))
     assert metrics["device"].startswith("cuda (")
     assert metrics["precision"] == auto_precision("cuda", torch.cuda.get_device_capability(), cpu_bf16=False)
+    assert torch.backends.cudnn.benchmark  # fixed 48×48 inputs: cuDNN autotunes once per shape
 
 
 def test_a_resumed_trial_continues_from_its_checkpoint_within_bf16_noise(small_synthetic, tmp_path):
