@@ -171,11 +171,11 @@ def _lr_grid(table: pd.DataFrame, epochs: pd.DataFrame, other: str) -> Panel:
         losses = part.dropna(subset=["final_train_loss"])
         if len(losses):
             best_lrs[value] = losses.loc[losses["final_train_loss"].idxmin(), "lr"]
-        sentences.append(f"at {_short(other)} {format_value(value)} the study's learning-rate finding {verdict}")
+        sentences.append(f"at {_short(other)} {_value(other, value)} the study's learning-rate finding {verdict}")
     depends = len(set(best_lrs.values())) > 1
     summary = (f"The best learning rate {'depends' if depends else 'does not depend'} on {name_of(other)} in this "
                f"grid (lowest final training loss: " +
-               ", ".join(f"lr {format_value(lr)} at {_short(other)} {format_value(v)}" for v, lr in best_lrs.items()) +
+               ", ".join(f"lr {format_value(lr)} at {_short(other)} {_value(other, v)}" for v, lr in best_lrs.items()) +
                "; one run each)")
     notes = ("One run per cell (seed 0). Dotted lines diverged. The loss axis stops at "
              f"{LOSS_CAP:.2f}: an epoch whose loss blew up past it is drawn off the top.",
@@ -186,7 +186,7 @@ def _lr_grid(table: pd.DataFrame, epochs: pd.DataFrame, other: str) -> Panel:
 
 def _curves(table: pd.DataFrame, epochs: pd.DataFrame, other: str, values: list) -> go.Figure:
     figure = make_subplots(rows=2, cols=len(values), shared_xaxes=True, shared_yaxes="rows",
-                           column_titles=[f"{_short(other)} {format_value(v)}" for v in values],
+                           column_titles=[f"{_short(other)} {_value(other, v)}" for v in values],
                            row_titles=["training loss", "validation accuracy"], vertical_spacing=0.08)
     lrs = sorted(table["lr"].unique())
     colours = dict(zip(lrs, sequential_colours(len(lrs))))
@@ -199,7 +199,7 @@ def _curves(table: pd.DataFrame, epochs: pd.DataFrame, other: str, values: list)
                     x=curve["epoch"], y=curve[metric], mode="lines+markers", name=f"lr {format_value(trial['lr'])}",
                     legendgroup=str(trial["lr"]), showlegend=(col == 1 and row == 1),
                     line={"color": colours[trial["lr"]], "dash": dash}, marker={"size": 4},
-                    hovertemplate=f"lr {format_value(trial['lr'])}, {_short(other)} {format_value(value)}"
+                    hovertemplate=f"lr {format_value(trial['lr'])}, {_short(other)} {_value(other, value)}"
                                   f"<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>"), row=row, col=col)
     losses = pd.to_numeric(epochs.loc[epochs["trial_id"].isin(table["trial_id"]), "train_loss"],
                            errors="coerce").dropna()
@@ -216,6 +216,15 @@ def _curves(table: pd.DataFrame, epochs: pd.DataFrame, other: str, values: list)
 
 def _short(factor: str) -> str:
     return {"batch_size": "batch", "standardize": "input"}.get(factor, name_of(factor))
+
+
+INPUTS = {"raw": "raw 0–255 pixels", "none": "pixels/255", "pixel": "z-scored pixels", "global": "one z-score",
+          "per_image": "per-image z-score"}
+
+
+def _value(factor: str, value) -> str:
+    """A value as a sentence names it: `input pixels/255` rather than `input none`."""
+    return INPUTS.get(value, format_value(value)) if factor == "standardize" else format_value(value)
 
 
 def _key(value):
