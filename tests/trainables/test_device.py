@@ -50,7 +50,7 @@ def test_augmentation_draws_on_the_generator_device_and_repeats_with_its_seed():
 
 @pytest.fixture(scope="module")
 def fake_gpu_cluster():
-    """A local Ray cluster that believes it has one GPU (none is there)."""
+    """A local Ray cluster that declares one GPU (none is there), as a GPU node would."""
     ray.init(address="local", num_cpus=2, num_gpus=1, include_dashboard=False, logging_level="ERROR")
     yield
     ray.shutdown()
@@ -59,8 +59,8 @@ def fake_gpu_cluster():
 def test_on_a_gpu_node_a_zero_gpu_trial_never_selects_cuda(fake_gpu_cluster):
     @ray.remote
     def decide() -> tuple[list, str]:
-        ids = ray.get_gpu_ids()
-        return ids, str(training_device(ids, cuda_available=True))  # as if CUDA were visible
+        ids = ray.get_gpu_ids()  # what train_fer asks, on a node where CUDA would be visible
+        return ids, str(training_device(ids, cuda_available=True))
 
     assert ray.get(decide.options(num_gpus=0).remote()) == ([], "cpu")
     ids, device = ray.get(decide.options(num_gpus=0.25).remote())  # packed: a quarter of the GPU
