@@ -19,8 +19,8 @@ from reports.experiment import Experiment, ReportError, load_experiment
 from reports.figures.panel import Panel, no_figure
 from reports.headline import headline, headline_html
 from reports.page import page_html, section_html
+from search.schema import REPORT_FILE, write_atomically
 
-REPORT_FILE = "report.html"
 
 
 class Section(NamedTuple):
@@ -72,9 +72,7 @@ def build_report(folder: Path) -> Path:
     sections = [section_html(i, s.title, s.why, _panel(s, experiment)) for i, s in enumerate(SECTIONS, start=1)]
     html = page_html(f"fer-search report: {experiment.name}", headline_html(headline(experiment)), sections)
     path = experiment.folder / REPORT_FILE
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     return path
 
 

@@ -17,20 +17,12 @@ import optuna
 import pandas as pd
 import pyarrow.parquet as pq
 
-TRIALS_FILE = "trials.parquet"
-EPOCHS_FILE = "epochs.parquet"
-SUMMARY_FILE = "summary.json"
-OPTUNA_FILE = "optuna.db"
+from search import schema
 
-HYPERPARAMETERS = ("arch", "lr", "batch_size", "activation", "standardize", "optimizer", "weight_decay",
-                   "batch_norm", "dropout", "augment", "lr_schedule")
-TRIAL_COLUMNS = ("trial_id", "optuna_number", "state", "baseline", "reused_from", *HYPERPARAMETERS,
-                 "best_val_acc", "best_epoch", "last_val_acc", "train_time_s", "full_run_time_s",
-                 "full_run_time_projected", "epochs", "max_epochs", "param_count", "images_per_s", "precision",
-                 "node", "device", "error")
-EPOCH_COLUMNS = ("trial_id", "optuna_number", "epoch", "val_acc", "val_loss", "train_acc", "train_loss",
-                 "epoch_time_s", "train_time_s", "images_per_s", "eval_time_s", "diverged", "reported_at")
-STATES = ("complete", "pruned", "diverged", "failed")
+HYPERPARAMETERS = schema.HYPERPARAMETERS
+TRIAL_COLUMNS = tuple(schema.TRIALS_SCHEMA.names)
+EPOCH_COLUMNS = tuple(schema.EPOCHS_SCHEMA.names)
+STATES = schema.STATES
 
 
 class ReportError(Exception):
@@ -71,11 +63,11 @@ def load_experiment(folder: Path) -> Experiment:
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"{folder} is not a folder (expected an experiment folder written by search.run)")
-    trials = _read_table(folder / TRIALS_FILE, TRIAL_COLUMNS)
+    trials = _read_table(folder / schema.TRIALS_FILE, TRIAL_COLUMNS)
     if trials.empty:
-        raise ReportError(f"{folder / TRIALS_FILE} has no trials yet; nothing to report")
-    epochs = _read_table(folder / EPOCHS_FILE, EPOCH_COLUMNS)
-    summary = _read_summary(folder / SUMMARY_FILE)
+        raise ReportError(f"{folder / schema.TRIALS_FILE} has no trials yet; nothing to report")
+    epochs = _read_table(folder / schema.EPOCHS_FILE, EPOCH_COLUMNS)
+    summary = _read_summary(folder / schema.SUMMARY_FILE)
     return Experiment(folder=folder, trials=trials, epochs=epochs, summary=summary,
                       study=_load_study(folder, summary))
 
@@ -114,7 +106,7 @@ def _load_study(folder: Path, summary: dict[str, Any] | None) -> optuna.Study | 
     candidates = []
     if summary and summary.get("storage"):
         candidates.append((summary["storage"], summary.get("study_name")))
-    candidates.append((f"sqlite:///{folder / OPTUNA_FILE}", None))
+    candidates.append((f"sqlite:///{folder / schema.OPTUNA_FILE}", None))
     for storage, study_name in candidates:
         if not _storage_exists(storage):
             continue

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from search.schema import dominates, full_run_time_s
+
 ACCURACY = "best_val_acc"
 TIME = "train_time_s"
 
@@ -23,12 +25,9 @@ def pareto_front(trials: pd.DataFrame) -> pd.DataFrame:
     stay. Trials missing either number are left out. Sorted by time, fastest first.
     """
     measured = trials.dropna(subset=[ACCURACY, TIME])
-    accuracy = measured[ACCURACY].to_numpy(dtype=float)
-    time = measured[TIME].to_numpy(dtype=float)
-    no_worse = (accuracy[None, :] >= accuracy[:, None]) & (time[None, :] <= time[:, None])
-    better = (accuracy[None, :] > accuracy[:, None]) | (time[None, :] < time[:, None])
-    dominated = (no_worse & better).any(axis=1)
-    return measured[~dominated].sort_values([TIME, ACCURACY], ascending=[True, False])
+    points = list(zip(-measured[ACCURACY].to_numpy(dtype=float), measured[TIME].to_numpy(dtype=float)))
+    kept = np.array([not any(dominates(other, point) for other in points) for point in points], dtype=bool)
+    return measured[kept].sort_values([TIME, ACCURACY], ascending=[True, False])
 
 
 @dataclass(frozen=True)
@@ -114,9 +113,9 @@ def asha_savings(trials: pd.DataFrame) -> AshaSavings:
     max_epochs = np.maximum(known["max_epochs"].to_numpy(dtype=float), epochs)
     time = known[TIME].to_numpy(dtype=float)
     timed = (epochs > 0) & np.isfinite(time)
+    full = [full_run_time_s(t, int(e), int(m)) for t, e, m in zip(time[timed], epochs[timed], max_epochs[timed])]
     return AshaSavings(
         epochs_trained=int(epochs.sum()), epochs_full=int(max_epochs.sum()),
-        time_trained_s=float(time[timed].sum()),
-        time_full_s=float((time[timed] / epochs[timed] * max_epochs[timed]).sum()),
+        time_trained_s=float(time[timed].sum()), time_full_s=float(sum(full)),
         untimed_trials=int((~timed).sum()),
     )

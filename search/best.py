@@ -15,10 +15,10 @@ from ray import tune
 
 from search.record import write_json_atomically
 from search.results import full_run_time
+from search.schema import BEST_DIR, write_atomically
 from trainables import Splits, evaluate_split, load_model
 from trainables.trainable import STATE_FILE
 
-BEST_DIR = "best"
 
 
 def best_checkpoint(results: tune.ResultGrid, eligible: Callable[[tune.Result], bool] = lambda result: True,
@@ -62,8 +62,7 @@ def evaluate_best(results: tune.ResultGrid, splits: Splits, experiment_dir: Path
     best_dir.mkdir(parents=True, exist_ok=True)
     with checkpoint.as_directory() as folder:
         model, hp, standardizer = load_model(Path(folder))
-        shutil.copyfile(Path(folder) / STATE_FILE, best_dir / "model.pt.tmp")
-        (best_dir / "model.pt.tmp").replace(best_dir / "model.pt")
+        write_atomically(best_dir / "model.pt", lambda tmp: shutil.copyfile(Path(folder) / STATE_FILE, tmp))
     precision = final_pass_precision(metrics.get("device"), metrics.get("precision"), next(model.parameters()).device)
     test_loss, test_acc = evaluate_split(model, standardizer, splits.test_x, splits.test_y, precision=precision)
     trial_id = metrics.get("trial_id") or result.metrics.get("trial_id")

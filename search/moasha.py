@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import math
 
+from search.schema import dominates
 from search.successive_halving import Progress, quality
 
 
 def pareto_ranking(recorded: dict[str, Progress]) -> dict[str, tuple]:
-    """Sort keys (front index, −crowding distance) for the trials at a rung: lower is better."""
+    """Sort keys (front index, −crowding distance, −best accuracy) for the trials at a rung:
+    lower is better; the accuracy breaks what the front and the crowding leave tied."""
     points = {trial_id: _objectives(p) for trial_id, p in recorded.items()}
     fronts = non_dominated_fronts(points)
     keys: dict[str, tuple] = {}
     for index, front in enumerate(fronts):
         crowding = crowding_distances({trial_id: points[trial_id] for trial_id in front})
-        keys.update({trial_id: (index, -crowding[trial_id]) for trial_id in front})
+        keys.update({trial_id: (index, -crowding[trial_id], quality(recorded[trial_id])[1]) for trial_id in front})
     return keys
 
 
@@ -39,7 +41,7 @@ def non_dominated_fronts(points: dict[str, tuple[float, ...]]) -> list[list[str]
     remaining = dict(points)
     fronts = []
     while remaining:
-        front = [a for a, pa in remaining.items() if not any(_dominates(pb, pa) for pb in remaining.values())]
+        front = [a for a, pa in remaining.items() if not any(dominates(pb, pa) for pb in remaining.values())]
         fronts.append(sorted(front))
         for trial_id in front:
             del remaining[trial_id]
@@ -64,9 +66,6 @@ def crowding_distances(front: dict[str, tuple[float, ...]]) -> dict[str, float]:
 
 def _objectives(progress: Progress) -> tuple[float, float]:
     """(lowest validation loss so far, seconds per epoch): both to minimise; unknowns rank worst."""
-    per_epoch = progress.train_time_s / progress.epochs if progress.epochs else math.inf
-    return (quality(progress)[0], per_epoch)
+    return (quality(progress)[0], progress.seconds_per_epoch())
 
 
-def _dominates(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-    return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))

@@ -23,8 +23,9 @@ from ray import tune
 from ray.tune.search.optuna import OptunaSearch
 
 from search import interruption
-from search.outcome import COMPLETE, DIVERGED, FAILED, PRUNED, epochs_of, trial_outcome
+from search.outcome import epochs_of, first_epoch_s, trial_outcome
 from search.reuse import REUSE_KEY, REUSED_FROM, FinishedTrials, own_metrics
+from search.schema import COMPLETE, DIVERGED, FAILED, PRUNED, full_run_time_s
 from spaces import SearchSpace
 
 _OPTUNA_STATE = {COMPLETE: optuna.trial.TrialState.COMPLETE, DIVERGED: optuna.trial.TrialState.COMPLETE,
@@ -121,7 +122,8 @@ class TruthfulOptunaSearch(OptunaSearch):
             if last and last.get(name) is not None:
                 ot_trial.set_user_attr(name, last[name])
         if last and epochs_of(last) and last.get("train_time_s") is not None:
-            ot_trial.set_user_attr(FULL_RUN_TIME, last["train_time_s"] / epochs_of(last) * self._max_epochs)
+            ot_trial.set_user_attr(FULL_RUN_TIME, full_run_time_s(last["train_time_s"], epochs_of(last),
+                                                                  self._max_epochs, first_epoch_s(history)))
             ot_trial.set_user_attr("full_run_time_projected", epochs_of(last) < self._max_epochs)
         values = self._values(last) if outcome in (COMPLETE, DIVERGED) else None
         # Told at the next experiment snapshot (`save`), never before Tune has saved that the

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-COMPLETE, PRUNED, DIVERGED, FAILED = "complete", "pruned", "diverged", "failed"
-STATES = (COMPLETE, PRUNED, DIVERGED, FAILED)
+from search.schema import COMPLETE, DIVERGED, FAILED, PRUNED
 
 
 def trial_outcome(last_result: dict[str, Any] | None, max_epochs: int, errored: bool) -> str:
@@ -22,3 +21,9 @@ def trial_outcome(last_result: dict[str, Any] | None, max_epochs: int, errored: 
 
 def epochs_of(result: dict[str, Any]) -> int:
     return int(result.get("epoch") or result.get("training_iteration") or 0)
+
+
+def first_epoch_s(history: list[dict[str, Any]]) -> float | None:
+    """The seconds of a trial's first epoch, from its reported results (None when not reported)."""
+    first = [r.get("epoch_time_s") for r in history if epochs_of(r) == 1]
+    return float(first[0]) if first and first[0] is not None else None

@@ -9,7 +9,8 @@ from typing import Any, TextIO
 
 from ray import tune
 
-from search.outcome import STATES, trial_outcome
+from search.outcome import trial_outcome
+from search.schema import STATES
 
 
 class ProgressLine(tune.Callback):

@@ -13,12 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from search.schema import FINISHED, RECORD_FILE, SUMMARY_FILE, write_atomically
 from search.tuner import SearchOptions
 from spaces import SPACES
-
-RECORD_FILE = "search.json"
-SUMMARY_FILE = "summary.json"
-FINISHED, INTERRUPTED = "finished", "interrupted"
 
 
 class RecordError(ValueError):
@@ -74,7 +71,6 @@ def status_of(folder: Path) -> str | None:
 
 
 def write_json_atomically(path: Path, content: dict[str, Any]) -> None:
-    """Temporary file, then rename: a reader sees the old file or the new one, whole."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(content, indent=2, default=str) + "\n")
-    tmp.replace(path)
+    """Temporary file, then rename (`search.schema.write_atomically`)."""
+    text = json.dumps(content, indent=2, default=str) + "\n"
+    write_atomically(path, lambda tmp: tmp.write_text(text))

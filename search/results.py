@@ -9,7 +9,6 @@ no finished trial.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -19,37 +18,12 @@ import pyarrow.parquet as pq
 from ray import tune
 from ray.tune.result import NODE_IP
 
-from search.outcome import epochs_of, trial_outcome
+from search.outcome import epochs_of, first_epoch_s, trial_outcome
 from search import interruption
 from search.reuse import REUSED_FROM, hyperparameters
+from search.schema import (EPOCHS_FILE, EPOCHS_SCHEMA, TRIALS_FILE, TRIALS_SCHEMA, full_run_time_s,
+                           write_atomically)
 from trainables.hyperparameters import Hyperparameters
-
-TRIALS_FILE = "trials.parquet"
-EPOCHS_FILE = "epochs.parquet"
-
-HYPERPARAMETER_FIELDS = [
-    pa.field("arch", pa.string()), pa.field("lr", pa.float64()), pa.field("batch_size", pa.int64()),
-    pa.field("activation", pa.string()), pa.field("standardize", pa.string()), pa.field("optimizer", pa.string()),
-    pa.field("weight_decay", pa.float64()), pa.field("batch_norm", pa.bool_()), pa.field("dropout", pa.float64()),
-    pa.field("augment", pa.string()), pa.field("lr_schedule", pa.string()),
-]
-TRIALS_SCHEMA = pa.schema([
-    pa.field("trial_id", pa.string()), pa.field("optuna_number", pa.int64()), pa.field("state", pa.string()),
-    pa.field("baseline", pa.string()), pa.field("reused_from", pa.string()), *HYPERPARAMETER_FIELDS,
-    pa.field("best_val_acc", pa.float64()), pa.field("best_epoch", pa.int64()), pa.field("last_val_acc", pa.float64()),
-    pa.field("train_time_s", pa.float64()), pa.field("full_run_time_s", pa.float64()),
-    pa.field("full_run_time_projected", pa.bool_()), pa.field("epochs", pa.int64()), pa.field("max_epochs", pa.int64()),
-    pa.field("param_count", pa.int64()), pa.field("images_per_s", pa.float64()), pa.field("precision", pa.string()),
-    pa.field("node", pa.string()), pa.field("device", pa.string()), pa.field("error", pa.string()),
-])
-EPOCHS_SCHEMA = pa.schema([
-    pa.field("trial_id", pa.string()), pa.field("optuna_number", pa.int64()), pa.field("epoch", pa.int64()),
-    pa.field("val_acc", pa.float64()), pa.field("val_loss", pa.float64()), pa.field("train_acc", pa.float64()),
-    pa.field("train_loss", pa.float64()), pa.field("epoch_time_s", pa.float64()), pa.field("train_time_s", pa.float64()),
-    pa.field("images_per_s", pa.float64()), pa.field("eval_time_s", pa.float64()), pa.field("diverged", pa.bool_()),
-    pa.field("reported_at", pa.float64()),
-])
-
 
 class ParquetResults(tune.Callback):
     """Keeps `trials.parquet` and `epochs.parquet` in `folder` up to date during a search.
@@ -129,7 +103,7 @@ class ParquetResults(tune.Callback):
             REUSED_FROM: last.get(REUSED_FROM), **Hyperparameters.from_config(hyperparameters(trial.config)).as_dict(),
             "best_val_acc": best.get("val_acc"), "best_epoch": epochs_of(best) if best else None,
             "last_val_acc": last.get("val_acc"), "train_time_s": last.get("train_time_s"),
-            **full_run_time(last, self._max_epochs),
+            **full_run_time(last, self._max_epochs, first_epoch_s(history)),
             "epochs": epochs_of(last) if last else 0, "max_epochs": self._max_epochs,
             "param_count": last.get("param_count"), "precision": last.get("precision"),
             "node": last.get("node") or last.get(NODE_IP), "device": last.get("device"),
@@ -140,27 +114,25 @@ class ParquetResults(tune.Callback):
     def _write(self, trials: bool = True) -> None:
         self._folder.mkdir(parents=True, exist_ok=True)
         if trials:
-            write_atomically(pa.Table.from_pylist(list(self._trial_rows.values()), schema=TRIALS_SCHEMA),
-                             self._folder / TRIALS_FILE)
+            write_table(pa.Table.from_pylist(list(self._trial_rows.values()), schema=TRIALS_SCHEMA),
+                        self._folder / TRIALS_FILE)
         rows = sorted(self._epoch_rows.values(), key=lambda r: (r["optuna_number"] is None, r["optuna_number"] or 0,
                                                                 r["trial_id"], r["epoch"]))
-        write_atomically(pa.Table.from_pylist(rows, schema=EPOCHS_SCHEMA), self._folder / EPOCHS_FILE)
+        write_table(pa.Table.from_pylist(rows, schema=EPOCHS_SCHEMA), self._folder / EPOCHS_FILE)
 
 
-def full_run_time(last: dict[str, Any], max_epochs: int) -> dict[str, Any]:
+def full_run_time(last: dict[str, Any], max_epochs: int, first_epoch: float | None = None) -> dict[str, Any]:
     """Training time of a full run: measured when the trial ran every epoch, else projected
-    from its seconds per epoch (and marked so)."""
+    (`search.schema.full_run_time_s`, with its first epoch's seconds where known) and marked so."""
     epochs, seconds = epochs_of(last) if last else 0, last.get("train_time_s") if last else None
     if not epochs or seconds is None:
         return {"full_run_time_s": None, "full_run_time_projected": None}
-    return {"full_run_time_s": seconds / epochs * max_epochs, "full_run_time_projected": epochs < max_epochs}
+    return {"full_run_time_s": full_run_time_s(seconds, epochs, max_epochs, first_epoch),
+            "full_run_time_projected": epochs < max_epochs}
 
 
-def write_atomically(table: pa.Table, path: Path) -> None:
-    """Write to `<path>.tmp`, then rename over `path`: readers see the old or the new file, whole."""
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+def write_table(table: pa.Table, path: Path) -> None:
+    write_atomically(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def _mean(values: list[float | None]) -> float | None:

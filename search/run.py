@@ -19,9 +19,9 @@ from search import interruption
 from search.best import evaluate_best
 from search.cluster_checks import check_cluster
 from search.options import UsageError, build_parser, given_flags, resolve_options, train_subset
-from search.record import (FINISHED, INTERRUPTED, SUMMARY_FILE, RecordedSearch, RecordError, read_record,
-                           write_json_atomically, write_record)
-from search.results import EPOCHS_FILE, TRIALS_FILE
+from search.record import RecordedSearch, RecordError, read_record, write_json_atomically, write_record
+from search.schema import (BEST_DIR, EPOCHS_FILE, FINISHED, INTERRUPTED, NO_EARLY_STOPPING, OBJECTIVE, REPORT_FILE,
+                           SCHEDULER, SEARCH, SUMMARY_FILE, TRIALS_FILE)
 from search.tuner import SearchOptions, connect_ray, run_search
 from spaces import SPACES
 from trainables import (SYNTHETIC_NOTICE, DataError, DataQuality, Splits, check_data_quality, load_splits,
@@ -147,16 +147,16 @@ def write_summary(plan: Plan, best: dict[str, Any] | None, wall_time_s: float, s
         "data": {"description": splits.describe(), "synthetic": splits.synthetic, "source": splits.source,
                  "train": len(splits.train_y), "val": len(splits.val_y), "test": len(splits.test_y),
                  "quality": plan.quality.as_dict()},
-        "search": {"samples": options.samples, "max_epochs": options.max_epochs, "grace_epochs": options.grace_epochs,
-                   "reduction_factor": options.reduction_factor, "seed": options.seed, "sampler": options.sampler,
-                   "scheduler": options.scheduler if options.space.prune else "none",
-                   "objective": options.objective, "max_train_time_s": options.max_train_time_s},
+        SEARCH: {"samples": options.samples, "max_epochs": options.max_epochs, "grace_epochs": options.grace_epochs,
+                 "reduction_factor": options.reduction_factor, "seed": options.seed, "sampler": options.sampler,
+                 SCHEDULER: options.scheduler if options.space.prune else NO_EARLY_STOPPING,
+                 OBJECTIVE: options.objective, "max_train_time_s": options.max_train_time_s},
         "trials": dict(states),
         "best": best,
         "storage": options.storage_url, "study_name": options.study_name,
         "paths": {"trials": display_path(folder / TRIALS_FILE), "epochs": display_path(folder / EPOCHS_FILE),
-                  "best": display_path(folder / "best"), "summary": display_path(folder / SUMMARY_FILE),
-                  "report": display_path(folder / "report.html")},
+                  "best": display_path(folder / BEST_DIR), "summary": display_path(folder / SUMMARY_FILE),
+                  "report": display_path(folder / REPORT_FILE)},
         "dashboard_command": f"optuna-dashboard --host 127.0.0.1 {options.storage_url}",
     }
     write_json_atomically(folder / SUMMARY_FILE, summary)

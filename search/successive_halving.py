@@ -43,6 +43,8 @@ from typing import Any, Callable
 from ray.tune.experiment import Trial
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
+from search.schema import full_run_time_s
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -74,12 +76,11 @@ class Progress:
         epoch as it was (it carries warm-up: CUDA context, cuDNN autotuning, caches) plus the
         mean of the later ones for each epoch still to come; from the first alone until there
         is a later one."""
-        if not self.epochs:
-            return None
-        if self.epochs >= 2 and self.first_epoch_s is not None:
-            later = (self.train_time_s - self.first_epoch_s) / (self.epochs - 1)
-            return self.first_epoch_s + later * (max_epochs - 1)
-        return self.train_time_s / self.epochs * max_epochs
+        return full_run_time_s(self.train_time_s, self.epochs, max_epochs, self.first_epoch_s) if self.epochs else None
+
+    def seconds_per_epoch(self) -> float:
+        """Mean seconds per epoch so far (inf before the first): a pace, for rankings."""
+        return self.train_time_s / self.epochs if self.epochs else math.inf
 
 
 # A ranking maps the trials recorded at one rung to sort keys: lower is better.

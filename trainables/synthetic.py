@@ -27,10 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CLASS_WEIGHTS", "CLASS_NAMES", "IMAGE_SIZE", "make_synthetic_faces"]
+from trainables.dataset import IMAGE_SIZE
 
-IMAGE_SIZE = 48
-CLASS_NAMES: tuple[str, ...] = ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral")
+__all__ = ["CLASS_WEIGHTS", "make_synthetic_faces"]
 
 _FER2013_TRAIN_COUNTS = (3995, 436, 4097, 7215, 4830, 3171, 4965)
 CLASS_WEIGHTS: tuple[float, ...] = tuple(c / sum(_FER2013_TRAIN_COUNTS) for c in _FER2013_TRAIN_COUNTS)

@@ -14,6 +14,7 @@ from reports.experiment import STATES, Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import tidy
 from reports.pareto import AshaSavings, asha_savings
+from search.schema import NO_EARLY_STOPPING, SCHEDULER, SEARCH
 
 _STATE_COLOURS = {"complete": "#4c78a8", "pruned": "#f58518", "diverged": "#e45756", "failed": "#9d755d"}
 
@@ -25,8 +26,8 @@ def asha_savings_chart(experiment: Experiment) -> Panel:
         return no_figure("No trial records its full-run length (max_epochs), so savings cannot be computed.")
     by_state = {state: asha_savings(trials[trials["state"] == state]) for state in _states(trials)}
     notes = []
-    pruning = ((experiment.summary or {}).get("search") or {}).get("pruning")
-    if pruning == "none":
+    scheduler = ((experiment.summary or {}).get(SEARCH) or {}).get(SCHEDULER)
+    if scheduler == NO_EARLY_STOPPING:
         notes.append("This search ran without early stopping, so any saving comes from trials that diverged "
                      "or failed.")
     if total.untimed_trials:

@@ -15,7 +15,7 @@ import optuna
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from search.results import EPOCHS_FILE, EPOCHS_SCHEMA, TRIALS_FILE, TRIALS_SCHEMA
+from search.schema import EPOCHS_FILE, EPOCHS_SCHEMA, SCHEDULER, SEARCH, TRIALS_FILE, TRIALS_SCHEMA
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,8 +83,9 @@ def _write_study(folder: Path, trials: list[dict[str, Any]]) -> None:
                                           }.items() if v is not None}))
 
 
-def synthetic_summary(name: str, synthetic: bool = True, pruning: str = "ASHA") -> dict[str, Any]:
+def synthetic_summary(name: str, synthetic: bool = True, scheduler: str = "halving") -> dict[str, Any]:
+    """A summary.json as search.run writes it (its keys from `search.schema`)."""
     return {"name": name, "space": "test", "wall_time_s": 12.0,
             "data": {"description": "SYNTHETIC faces" if synthetic else "FER2013 from /data",
                      "synthetic": synthetic},
-            "search": {"samples": 3, "max_epochs": 3, "pruning": pruning}, "trials": {}, "best": None}
+            SEARCH: {"samples": 3, "max_epochs": 3, SCHEDULER: scheduler}, "trials": {}, "best": None}

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from report_fixtures import REPO, synthetic_summary, trial, write_experiment
 
-from search.results import TRIALS_FILE, TRIALS_SCHEMA
+from search.schema import TRIALS_FILE, TRIALS_SCHEMA
 
 
 def _build(folder: Path) -> subprocess.CompletedProcess:

@@ -9,6 +9,7 @@ from plotly.offline import get_plotlyjs
 from report_fixtures import synthetic_summary, trial, write_experiment
 
 from reports.build import SECTIONS, build_report
+from search.schema import NO_EARLY_STOPPING
 
 
 def _page(folder) -> str:
@@ -35,7 +36,7 @@ def test_a_one_factor_grid_compares_what_varied_and_says_what_did_not(tmp_path):
     lrs = (0.0001, 0.001, 0.01, 0.1, 1.0)
     folder = write_experiment(tmp_path / "lr", [trial(f"t{i}", acc=0.3 + 0.05 * i, time=100.0 + i, lr=lr)
                                                  for i, lr in enumerate(lrs)],
-                              summary=synthetic_summary("lr", pruning="none"))
+                              summary=synthetic_summary("lr", scheduler=NO_EARLY_STOPPING))
     html = _page(folder)
     assert "Among the 5 completed trials only lr varied" in html
     assert "Batch size did not vary: every trial used 256" in html

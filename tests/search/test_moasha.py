@@ -40,3 +40,14 @@ def test_a_fast_less_accurate_trial_survives_beside_the_most_accurate():
 def test_projected_time_uses_seconds_per_epoch_so_trials_at_different_epochs_compare():
     keys = pareto_ranking({"a": _progress(1.4, 10.0, epochs=3), "b": _progress(1.4, 12.0, epochs=1)})
     assert keys["a"] < keys["b"]  # same loss, a is faster per epoch though it trained longer
+
+
+def test_trials_tied_on_loss_and_time_are_ranked_by_accuracy_as_the_docstring_says():
+    tied = {"worse": Progress(epochs=1, best_acc=0.30, best_loss=1.5, train_time_s=10.0),
+            "better": Progress(epochs=1, best_acc=0.40, best_loss=1.5, train_time_s=10.0)}
+    keys = pareto_ranking(tied)
+    assert keys["better"] < keys["worse"]
+    rungs = Rungs([1], reduction_factor=2, ranking=pareto_ranking)  # top half of two: one goes on
+    assert rungs.decide("worse", tied["worse"])  # alone at the rung so far
+    assert rungs.decide("better", tied["better"]) and not rungs.decide("third", Progress(
+        epochs=1, best_acc=0.20, best_loss=1.5, train_time_s=10.0))

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from search.results import EPOCHS_SCHEMA, TRIALS_SCHEMA
+from search.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
 from spaces import SPACES
 
 SMOKE = SPACES["smoke"]

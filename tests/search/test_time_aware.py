@@ -18,7 +18,7 @@ import ray
 from loopback import get_json
 from search.best import evaluate_best
 from search.optuna_searcher import EPOCH_VALUES
-from search.results import EPOCHS_SCHEMA, TRIALS_SCHEMA
+from search.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
 from search.tuner import SearchOptions, run_search
 from spaces import SPACES
 from spaces.space import SearchSpace, choice
