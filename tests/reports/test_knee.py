@@ -59,6 +59,14 @@ def test_the_knee_is_the_front_point_farthest_above_the_chord():
     assert _knee_id(TRIALS) == "w2"
 
 
+def test_the_knee_is_the_largest_lift_not_the_first_point_above_the_chord():
+    # x' = log10(t) - 1 over 10 … 1,000 s scaled: 0, 1/6, 1/3, 1; y' = (acc - 0.60) / 0.05: 0, 0.2, 0.8, 1
+    # lift: 0, 0.033 (first above the chord), 0.467 (largest), 0 -> the knee is "large", not "first"
+    front = _table([("fast", "complete", 0.60, 10.0), ("first", "complete", 0.61, 10 ** (4 / 3)),
+                    ("large", "complete", 0.64, 10 ** (5 / 3)), ("best", "complete", 0.65, 1000.0)])
+    assert _knee_id(front) == "large"
+
+
 def test_near_best_table_rows_are_worked_out_by_hand():
     table = near_best_table(TRIALS)
     assert list(table.columns) == list(COLUMNS)
@@ -76,13 +84,6 @@ def test_the_sentence_gives_the_share_of_the_best_accuracy_and_the_speedup():
     assert knee_sentence(near_best_table(TRIALS)) == (
         "The knee, trial w2, reaches 97.1% of the best accuracy in 10.0× less training time (63.1% in 100.0 s "
         "against trial slow_best's 65.0% in 1,000.0 s; config arch=arch1, lr=0.01).")
-
-
-def test_the_knee_is_the_largest_lift_not_the_first_point_above_the_chord():
-    # x' = 0, 1/3, 2/3, 1; y' = (acc - 0.30) / 0.30 = 0, 1/6, 0.933, 1; lift = 0, -0.167, 0.267, 0
-    trials = _table([("t1", "complete", 0.30, 1.0), ("t10", "complete", 0.35, 10.0),
-                     ("t100", "complete", 0.58, 100.0), ("t1000", "complete", 0.60, 1000.0)])
-    assert _knee_id(trials) == "t100"
 
 
 def test_a_front_bending_the_other_way_has_the_most_accurate_point_as_its_knee():

@@ -28,6 +28,25 @@ def test_second_load_comes_from_the_cache_and_matches(fer2013_path, tmp_path):
     assert len(list(tmp_path.glob("fer2013-*.npz"))) == 1
     second = load_fer2013(fer2013_path, cache_dir=tmp_path)
     assert np.array_equal(first.test_x, second.test_x) and np.array_equal(first.val_y, second.val_y)
+    _plant_in_cache(tmp_path, val_y=(second.val_y + 1) % 7)
+    assert np.array_equal(load_fer2013(fer2013_path, cache_dir=tmp_path).val_y, (first.val_y + 1) % 7)
+
+
+def _plant_in_cache(cache_dir: Path, **changed: np.ndarray) -> None:
+    """Rewrite the one cache file with some arrays changed: only a load that reads it sees them."""
+    (cache_file,) = cache_dir.glob("fer2013-*.npz")
+    with np.load(cache_file) as arrays:
+        content = {k: arrays[k] for k in arrays.files} | changed
+    np.savez(cache_file, **content)
+
+
+def test_a_second_load_reads_the_cache_not_the_images(tmp_path):
+    names = {"train/angry": ["Training_1.png"], "test/angry": ["PublicTest_1.png", "PrivateTest_1.png"]}
+    root = _image_folder(tmp_path / "data", names)
+    first = load_fer2013(root, cache_dir=tmp_path / "cache")
+    _plant_in_cache(tmp_path / "cache", train_y=np.array([6]))  # what the images cannot say: label 6
+    assert first.train_y.tolist() == [0]
+    assert load_fer2013(root, cache_dir=tmp_path / "cache").train_y.tolist() == [6]
 
 
 def _rows(n_per_usage: int = 3) -> list[tuple[int, str, str]]:

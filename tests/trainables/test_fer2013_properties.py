@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from pathlib import Path
 
@@ -118,17 +119,39 @@ def _render(draw: st.DrawFn, fields: list[str], style: str) -> str:
     return stream.getvalue()
 
 
-def _rows_of(path: Path) -> dict[str, tuple[list[int], list[list[int]]]]:
-    """What a correct load must hold: the file read by the csv module, with plain int() and str.split()."""
-    with open(path, newline="", encoding="utf-8-sig") as stream:
-        header, *rows = list(csv.reader(stream))
-    column = {name.strip(): i for i, name in enumerate(header)}
+def _reference(path: Path) -> dict[str, tuple[list[int], list[list[int]]]] | None:
+    """The FER2013 CSV format, read independently of the loader: the rows a correct load must
+    hold, or None when the file breaks the format and must be rejected.
+
+    UTF-8 (a BOM allowed); a header naming emotion, pixels and Usage once each (spaces around a
+    name allowed); then records of exactly three fields (blank lines skipped): Usage Training,
+    PublicTest or PrivateTest; emotion ASCII digits 0-6; pixels 2,304 whitespace-separated ASCII
+    digit strings 0-255 ("+3", "1_0" and other scripts' digits are not digits here, though
+    `int()` takes them); every usage at least once.
+    """
+    digits = re.compile("[0-9]+")
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as stream:
+            header, *rows = list(csv.reader(stream))
+    except (UnicodeDecodeError, csv.Error, ValueError):  # ValueError: no header at all
+        return None
+    names = [name.strip() for name in header]
+    if sorted(names) != sorted(COLUMNS):
+        return None
+    column = {name: names.index(name) for name in COLUMNS}
     expected: dict[str, tuple[list[int], list[list[int]]]] = {split: ([], []) for split in SPLIT_OF.values()}
     for row in filter(None, rows):
+        if len(row) != len(COLUMNS) or row[column["Usage"]].strip() not in SPLIT_OF:
+            return None
+        emotion, tokens = row[column["emotion"]].strip(), row[column["pixels"]].split()
+        if not digits.fullmatch(emotion) or int(emotion) > 6 or len(tokens) != PIXELS:
+            return None
+        if not all(digits.fullmatch(token) and int(token) <= 255 for token in tokens):
+            return None
         labels, images = expected[SPLIT_OF[row[column["Usage"]].strip()]]
-        labels.append(int(row[column["emotion"]]))
-        images.append([int(value) for value in row[column["pixels"]].split()])
-    return expected
+        labels.append(int(emotion))
+        images.append([int(token) for token in tokens])
+    return expected if all(labels for labels, _ in expected.values()) else None
 
 
 def _assert_matches(splits, expected: dict[str, tuple[list[int], list[list[int]]]]) -> None:
@@ -143,19 +166,22 @@ def _assert_matches(splits, expected: dict[str, tuple[list[int], list[list[int]]
 
 @settings(max_examples=100, deadline=None)
 @given(content=csv_files())
-def test_any_csv_loads_as_exactly_its_rows_or_is_rejected_with_one_line_naming_the_file(content):
+def test_a_valid_csv_loads_as_exactly_its_rows_and_an_invalid_one_is_rejected_with_one_line(content):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fer2013.csv"
         path.write_bytes(content)
+        expected = _reference(path)
         try:
             splits = load_fer2013(path, cache_dir=Path(folder) / "cache")
         except DataError as error:
             message = str(error)
+            assert expected is None, f"a valid file was rejected: {message}"
             assert message.startswith(f"{path}: ") and "\n" not in message and "\r" not in message
             assert not (Path(folder) / "cache").exists()  # a rejected load writes no cache
             assert path.read_bytes() == content
             return
-        _assert_matches(splits, _rows_of(path))
+        assert expected is not None, "a file that breaks the format was loaded"
+        _assert_matches(splits, expected)
 
 
 @st.composite
