@@ -72,4 +72,12 @@ def test_the_screenshot_shows_a_page_not_a_blank(smoke_search, tmp_path):
     assert pixels.shape[:2] == (3000, 1400)
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200  # text, markers, colour scales
     assert pixels.std() > 10
-    assert (pixels[:, :, 0].astype(int) - pixels[:, :, 2].astype(int) > 60).any()  # the red SYNTHETIC banner
+    # the SYNTHETIC banner: its pale red fill (#fde8e8) across the page's width at the top, inside a
+    # dark red border (#c62828), not merely some red pixel (Plotly's own traces are red too)
+    top = pixels[:400].astype(int)
+    fill = (np.abs(top - (253, 232, 232)).max(axis=2) <= 3)
+    border = (np.abs(top - (198, 40, 40)).max(axis=2) <= 20)
+    assert fill.sum(axis=1).max() > 1000, "no row of the banner's fill spans the page"
+    assert border.sum() > 1000, "no banner border"
+    dom = _chromium(smoke_search.folder / "report.html", tmp_path / "profile-dom", "--dump-dom").stdout
+    assert re.search(r'<div class="data synthetic"><strong>SYNTHETIC DATA</strong>', dom)
