@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -64,13 +65,17 @@ cluster.shutdown()
 
 @pytest.fixture(scope="module")
 def two_node_cluster(tmp_path_factory):
-    """Ray's own `cluster_utils.Cluster`: its shutdown stops exactly the processes it started."""
-    subprocess.run([RAY, "get-auth-token", "--generate"], capture_output=True, check=False)
+    """Ray's own `cluster_utils.Cluster`: its shutdown stops exactly the processes it started.
+
+    Yields the cluster's facts, its dashboard address, and the environment a client needs to be
+    let in: its token lives in this test's temp dir (`RAY_AUTH_TOKEN_PATH`), not in ~/.ray."""
+    token = tmp_path_factory.mktemp("ray-token") / "auth_token"
+    token.write_text(secrets.token_hex(32))
+    auth = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
     dashboard_port = free_port()
     # Every process of this cluster (agents, job drivers, trials) then takes 127.0.0.1 as its node's
     # address instead of resolving it to this machine's outward one: the cluster stays on loopback.
-    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"} | {
-        "RAY_AUTH_MODE": "token", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"} | auth | {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
     # Free ports, not Ray's fixed defaults: another Ray instance on this machine may hold those.
     owner = subprocess.Popen([sys.executable, "-c", CLUSTER_SCRIPT, str(dashboard_port),
                               str(tmp_path_factory.mktemp("ray-head")), str(free_port()),
@@ -78,7 +83,7 @@ def two_node_cluster(tmp_path_factory):
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
         facts = json.loads(owner.stdout.readline())
-        yield facts, f"http://127.0.0.1:{dashboard_port}"
+        yield facts, f"http://127.0.0.1:{dashboard_port}", auth
     finally:
         owner.stdin.close()
         owner.wait(timeout=120)
@@ -86,7 +91,7 @@ def two_node_cluster(tmp_path_factory):
 
 @pytest.mark.slow
 def test_a_smoke_search_submitted_as_a_job_runs_its_gpu_trials_on_the_worker(two_node_cluster, tmp_path):
-    facts, address = two_node_cluster
+    facts, address, auth = two_node_cluster
     checkout = _checkout_with_clutter(tmp_path)
     output = tmp_path / "results"
     env = {k: v for k, v in os.environ.items() if k not in ("FER2013_PATH", "RAY_ADDRESS")}
@@ -95,8 +100,7 @@ def test_a_smoke_search_submitted_as_a_job_runs_its_gpu_trials_on_the_worker(two
                "--name", "job"]
     deadline, started = time.monotonic() + 120, time.monotonic()
     while True:  # the head's job agent needs a moment after the cluster is up
-        submit = subprocess.run(command, env=env | {"RAY_AUTH_MODE": "token"}, capture_output=True, text=True,
-                                timeout=600)
+        submit = subprocess.run(command, env=env | auth, capture_output=True, text=True, timeout=600)
         logs = submit.stdout + submit.stderr
         if "No available agent to submit job" not in logs or time.monotonic() > deadline:
             break
