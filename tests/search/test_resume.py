@@ -36,7 +36,8 @@ def _start(cwd: Path, name: str) -> subprocess.Popen:
 
 
 def _wait_until_two_finished_and_one_running(experiment: Path, driver: subprocess.Popen) -> pd.DataFrame:
-    """Poll the Parquet files until ≥ 2 trials finished and another has reported an epoch."""
+    """Poll the Parquet files until ≥ 2 trials finished and another has reported two epochs (so
+    that a restart, which would report its first epoch again, can be told from a resume)."""
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         assert driver.poll() is None, "the search ended before it could be interrupted"
@@ -46,7 +47,8 @@ def _wait_until_two_finished_and_one_running(experiment: Path, driver: subproces
         except (OSError, ValueError):
             time.sleep(0.1)
             continue
-        if len(trials) >= 2 and set(epochs["trial_id"]) - set(trials["trial_id"]):
+        running = epochs[~epochs["trial_id"].isin(trials["trial_id"])]
+        if len(trials) >= 2 and (running["epoch"] >= 2).any():
             return trials
         time.sleep(0.1)
     raise AssertionError("no moment with two finished trials and one running")
@@ -72,8 +74,7 @@ def _check_invariants(experiment: Path, finished_before: pd.DataFrame) -> None:
     epochs = pd.read_parquet(experiment / "epochs.parquet")
     assert len(trials) == SAMPLES and trials["trial_id"].is_unique
     assert sorted(trials["optuna_number"]) == list(range(SAMPLES))
-    # one row per trial and epoch, matching each trial's epoch count
-    assert not epochs.duplicated(["trial_id", "epoch"]).any()
+    # every epoch of every trial, matching its epoch count (repeats show in Tune's result.json, below)
     for row in trials.itertuples():
         assert sorted(epochs.loc[epochs["trial_id"] == row.trial_id, "epoch"]) == list(range(1, row.epochs + 1))
     # finished trials keep their results
@@ -100,6 +101,15 @@ def _check_invariants(experiment: Path, finished_before: pd.DataFrame) -> None:
     lost = len(finished_before) - int(trials["trial_id"].isin(finished_before["trial_id"]).sum())
     print(f"\n{experiment.name}: trials lost {lost} of {len(finished_before)} finished before the interruption, "
           f"epochs repeated {repeats}, study trials {len(study.trials)} of {SAMPLES} requested")  # for the record (-s)
+
+
+def _in_flight(experiment: Path) -> pd.DataFrame:
+    """Trials that had reported epochs but not finished, as the files stand: trial id, Optuna
+    number and last epoch reported."""
+    trials = pd.read_parquet(experiment / "trials.parquet")
+    epochs = pd.read_parquet(experiment / "epochs.parquet")
+    running = epochs[~epochs["trial_id"].isin(trials["trial_id"])]
+    return running.groupby(["trial_id", "optuna_number"], as_index=False)["epoch"].max()
 
 
 def _kill_leftovers(driver: subprocess.Popen) -> None:
@@ -134,11 +144,22 @@ def test_a_search_whose_driver_is_sigkilled_resumes_without_losing_or_repeating_
     experiment, finished, driver, _ = _interrupt_mid_search(tmp_path, "killed", kill)
     _kill_leftovers(driver)
     assert not (experiment / "summary.json").exists()  # it never got to finish
+    in_flight = _in_flight(experiment)  # as the dead driver left the files
+    assert len(in_flight) == 1 and 2 <= in_flight["epoch"].iloc[0] < MAX_EPOCHS, in_flight  # killed mid-run
+    trial_id, number, last_epoch = in_flight.iloc[0]
 
     resumed = _resume(tmp_path, "results/killed")
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     assert "Resuming smoke" in resumed.stdout
     _check_invariants(experiment, finished)
+    final = pd.read_parquet(experiment / "trials.parquet").set_index("optuna_number").loc[number]
+    reported = _reported_epochs(experiment)[final["trial_id"]]
+    if final["trial_id"] == trial_id:  # resumed: only its last epoch may come again (if Tune had not saved it)
+        assert all(reported[epoch] == 1 for epoch in range(1, last_epoch)) and reported[last_epoch] <= 2, reported
+    else:  # begun after Tune's last saved snapshot: asked again and trained from its first epoch
+        assert final["reused_from"] is None and reported[1] == 1, (final, reported)
+    print(f"the trial in flight at the kill (epoch {last_epoch}) was "
+          f"{'resumed' if final['trial_id'] == trial_id else 'trained again as a new trial'}")
 
 
 @pytest.mark.slow
