@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -112,6 +113,16 @@ def _in_flight(experiment: Path) -> pd.DataFrame:
     return running.groupby(["trial_id", "optuna_number"], as_index=False)["epoch"].max()
 
 
+def _rung_records(experiment: Path) -> dict[int, list[str]]:
+    """The successive-halving rungs as the last experiment snapshot saved them: rung epoch → the
+    trials recorded there, in order (the scheduler's state rides in Tune's callback states)."""
+    newest = max((experiment / "ray").glob("callback-states-*.pkl"), key=lambda path: path.stat().st_mtime)
+    states = pickle.loads(newest.read_bytes())
+    (scheduler,) = [pickle.loads(state["scheduler"]) for state in states.values()
+                    if isinstance(state, dict) and "scheduler" in state]
+    return {epoch: list(recorded) for epoch, recorded in scheduler["rungs"].recorded.items()}
+
+
 def _kill_leftovers(driver: subprocess.Popen) -> None:
     """Ray processes the killed driver started, if any outlived it: its own process group, not by name."""
     try:
@@ -158,6 +169,12 @@ def test_a_search_whose_driver_is_sigkilled_resumes_without_losing_or_repeating_
         assert all(reported[epoch] == 1 for epoch in range(1, last_epoch)) and reported[last_epoch] <= 2, reported
     else:  # begun after Tune's last saved snapshot: asked again and trained from its first epoch
         assert final["reused_from"] is None and reported[1] == 1, (final, reported)
+    # the scheduler's rung records came through Tuner.restore: the trials recorded before the kill
+    # are still there, first, so every decision after the resume counted them
+    (first_rung, *_), records = sorted(_rung_records(experiment)), _rung_records(experiment)
+    before = [t for t in records[first_rung] if t in set(finished["trial_id"])]
+    assert set(before) == set(finished["trial_id"]), records
+    assert records[first_rung][:len(before)] == before, records
     print(f"the trial in flight at the kill (epoch {last_epoch}) was "
           f"{'resumed' if final['trial_id'] == trial_id else 'trained again as a new trial'}")
 
