@@ -14,7 +14,7 @@ import torch
 from ray import tune
 
 from search.record import write_json_atomically
-from search.results import full_run_time
+from search.callbacks.results import full_run_time
 from search.schema import BEST_DIR, write_atomically
 from trainables import Splits, evaluate_split, load_model
 from trainables.trainable import STATE_FILE

@@ -13,7 +13,7 @@ import ray
 import yaml
 
 from search.options import UsageError
-from search.tuner import SearchOptions
+from search.options import SearchOptions
 
 # The cluster launcher leaves its config on the head node; Tune reads the same file to tell
 # an autoscaling cluster (whose GPU nodes may not exist yet) from a fixed one.

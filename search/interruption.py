@@ -5,7 +5,8 @@ checkpoint (one per epoch), so even the immediate exit loses at most the epochs 
 The graceful path is Ray Tune's own: it stops starting trials, saves the experiment state
 one last time and returns from `Tuner.fit`. Ray listens for that on SIGUSR1; this module
 takes SIGINT and SIGTERM for itself (`TUNE_DISABLE_SIGINT_HANDLER`) and forwards the first
-one to Ray from inside the tuning loop, where Ray's handler is sure to be installed.
+one to Ray from inside the tuning loop, where Ray's handler is sure to be installed
+(`search.callbacks.ForwardInterruption`). Importable without Ray.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-from ray import tune
 
 INTERRUPTED_EXIT_STATUS = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
@@ -61,10 +60,10 @@ def graceful_interruption(resume_command: str) -> Iterator[None]:
                 signal.signal(sig, handler)
 
 
-class ForwardInterruption(tune.Callback):
-    """Passes a requested stop to Ray Tune (SIGUSR1) at the start of a tuning step."""
-
-    def on_step_begin(self, iteration: int, trials: list, **info: Any) -> None:
-        if _requested.is_set() and not _forwarded.is_set():
-            _forwarded.set()
-            os.kill(os.getpid(), signal.SIGUSR1)
+def take_forward() -> bool:
+    """True once, the first time it is asked after a stop was requested: the moment to hand the
+    stop to Ray Tune (`search.callbacks.ForwardInterruption`)."""
+    if _requested.is_set() and not _forwarded.is_set():
+        _forwarded.set()
+        return True
+    return False

@@ -13,19 +13,50 @@ import datetime as dt
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import optuna
 
-from search.tuner import OBJECTIVES, SAMPLERS, SCHEDULERS, SearchOptions
-from spaces import SPACES
+from spaces import SPACES, SearchSpace
 from trainables.hyperparameters import PRECISIONS
+
+OBJECTIVES = {"accuracy": ("val_acc", "max"), "pareto": (["val_acc", "train_time_s"], ["max", "min"])}
+"""What each `--objective` optimises: Tune's metric and mode (one, or two for the front)."""
+SAMPLERS = ("tpe", "random")
+SCHEDULERS = ("halving", "ray-asha", "none")
 
 DEFAULTS: dict[str, Any] = {
     "space": "full", "reduction_factor": 3, "cpus_per_trial": 1.0, "gpus_per_trial": 0.0, "output": "results",
     "seed": 0, "precision": "auto", "sampler": "tpe", "scheduler": "halving", "objective": "accuracy",
 }
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """One search, fully resolved from the command line and the space's defaults."""
+
+    space: SearchSpace
+    experiment_dir: Path
+    storage_url: str
+    study_name: str
+    samples: int
+    max_epochs: int
+    grace_epochs: int
+    reduction_factor: int
+    cpus_per_trial: float
+    gpus_per_trial: float
+    max_concurrent: int | None
+    seed: int
+    time_budget_s: float | None
+    precision: str
+    sampler: str = "tpe"
+    scheduler: str = "halving"
+    reuse: bool = True
+    storage_path: str | None = None  # Ray Tune's trial storage; None: the experiment folder
+    objective: str = "accuracy"
+    max_train_time_s: float | None = None
 
 
 class UsageError(ValueError):

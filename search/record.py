@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from search.schema import FINISHED, RECORD_FILE, SUMMARY_FILE, write_atomically
-from search.tuner import SearchOptions
+from search.options import SearchOptions
 from spaces import SPACES
 
 

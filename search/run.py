@@ -1,6 +1,8 @@
 """`python -m search.run --space NAME`: run a search, test the best trial, write results and report.
 
 `python -m search.run --resume DIR` continues one whose driver was interrupted or killed.
+Ray and torch are imported only once a search is really about to start, so `--help`,
+`--list-spaces` and a bad flag answer at once.
 """
 
 from __future__ import annotations
@@ -16,13 +18,10 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from search import interruption
-from search.best import evaluate_best
-from search.cluster_checks import check_cluster
-from search.options import UsageError, build_parser, given_flags, resolve_options, train_subset
+from search.options import SearchOptions, UsageError, build_parser, given_flags, resolve_options, train_subset
 from search.record import RecordedSearch, RecordError, read_record, write_json_atomically, write_record
 from search.schema import (BEST_DIR, EPOCHS_FILE, FINISHED, INTERRUPTED, NO_EARLY_STOPPING, OBJECTIVE, REPORT_FILE,
                            SCHEDULER, SEARCH, SUMMARY_FILE, TRIALS_FILE)
-from search.tuner import SearchOptions, connect_ray, run_search
 from spaces import SPACES
 from trainables import (SYNTHETIC_NOTICE, DataError, DataQuality, Splits, check_data_quality, load_splits,
                         synthetic_splits)
@@ -48,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         print_data(plan.splits)
         for warning in plan.quality.warnings:
             print(f"search.run: warning: {warning}", file=sys.stderr)
+        from search.cluster_checks import check_cluster
+        from search.tuner import connect_ray
+
         connect_ray()
         for warning in check_cluster(plan.search.options):
             print(f"search.run: warning: {warning}", file=sys.stderr)
@@ -95,6 +97,9 @@ def resume_plan(args) -> Plan:
 
 
 def run(plan: Plan) -> int:
+    from search.best import evaluate_best
+    from search.tuner import run_search
+
     options = plan.search.options
     folder = options.experiment_dir
     verb = "Resuming" if plan.resume else "Space"

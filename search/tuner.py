@@ -11,7 +11,6 @@ import logging
 import os
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import optuna
 import pyarrow.fs
@@ -19,52 +18,16 @@ import ray
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler
 
-from search.device_check import CpuFallbackWarning
-from search.grid_sampler import AskTellGridSampler
-from search.interruption import ForwardInterruption
-from search.moasha import pareto_ranking
-from search.optuna_searcher import CloseStudyAtEnd, TruthfulOptunaSearch
-from search.progress import ProgressLine
-from search.results import ParquetResults
-from search.reuse import replaying
-from search.scheduler_state import SchedulerState
-from search.successive_halving import SuccessiveHalving, loss_then_accuracy
-from spaces import SearchSpace
+from search.callbacks import CpuFallbackWarning, ForwardInterruption, ParquetResults, ProgressLine
+from search.options import OBJECTIVES, SearchOptions
+from search.scheduling import SchedulerState, SuccessiveHalving, loss_then_accuracy, pareto_ranking
+from search.study import AskTellGridSampler, CloseStudyAtEnd, TruthfulOptunaSearch
+from search.study.reuse import replaying
 from trainables import Splits, TrialSettings, train_fer
 
 METRIC, MODE = "val_acc", "max"  # what Tune itself ranks checkpoints and results on
-OBJECTIVES = {"accuracy": (METRIC, MODE), "pareto": (["val_acc", "train_time_s"], ["max", "min"])}
-SAMPLERS = ("tpe", "random")
 TPE_STARTUP_TRIALS = 5  # random trials before TPE models, besides the baselines
-SCHEDULERS = ("halving", "ray-asha", "none")
 RAY_RUN_NAME = "ray"  # Tune's experiment folder under a local experiment folder
-
-
-@dataclass(frozen=True)
-class SearchOptions:
-    """One search, fully resolved from the command line and the space's defaults."""
-
-    space: SearchSpace
-    experiment_dir: Path
-    storage_url: str
-    study_name: str
-    samples: int
-    max_epochs: int
-    grace_epochs: int
-    reduction_factor: int
-    cpus_per_trial: float
-    gpus_per_trial: float
-    max_concurrent: int | None
-    seed: int
-    time_budget_s: float | None
-    precision: str
-    sampler: str = "tpe"
-    scheduler: str = "halving"
-    reuse: bool = True
-    storage_path: str | None = None  # Ray Tune's trial storage; None: the experiment folder
-    objective: str = "accuracy"
-    max_train_time_s: float | None = None
-
 
 
 def optuna_sampler(options: SearchOptions, baselines: dict[str, dict] | None = None) -> optuna.samplers.BaseSampler:

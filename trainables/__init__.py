@@ -1,15 +1,27 @@
-"""Data, models and training for one FER2013 configuration; knows nothing of the search."""
+"""Data, models and training for one FER2013 configuration; knows nothing of the search.
 
-from trainables.data_quality import DataQuality, check_data_quality
-from trainables.dataset import EMOTIONS, DataError, Splits, stratified_sample
-from trainables.fer2013 import load_fer2013
-from trainables.hyperparameters import Hyperparameters, TrialSettings
-from trainables.models import ARCHITECTURES, build_model, count_parameters
-from trainables.sources import SYNTHETIC_NOTICE, load_splits, synthetic_splits
-from trainables.trainable import evaluate_split, load_model, run_trial, train_fer
+The names below load their module on first use (PEP 562), so a program that needs only the
+hyperparameters' vocabulary or the data (the command line's `--help`, the data checks) does
+not import torch.
+"""
 
-__all__ = [
-    "ARCHITECTURES", "EMOTIONS", "DataError", "DataQuality", "Hyperparameters", "SYNTHETIC_NOTICE", "Splits",
-    "TrialSettings", "build_model", "check_data_quality", "count_parameters", "evaluate_split", "load_fer2013",
-    "load_model", "load_splits", "run_trial", "stratified_sample", "synthetic_splits", "train_fer",
-]
+from importlib import import_module
+
+_HOME = {
+    "DataQuality": "data_quality", "check_data_quality": "data_quality",
+    "EMOTIONS": "dataset", "DataError": "dataset", "Splits": "dataset", "stratified_sample": "dataset",
+    "load_fer2013": "fer2013",
+    "ARCHITECTURES": "hyperparameters", "Hyperparameters": "hyperparameters", "TrialSettings": "hyperparameters",
+    "build_model": "models", "count_parameters": "models",
+    "SYNTHETIC_NOTICE": "sources", "load_splits": "sources", "synthetic_splits": "sources",
+    "evaluate_split": "trainable", "load_model": "trainable", "run_trial": "trainable", "train_fer": "trainable",
+}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'trainables' has no attribute {name!r}")
+    value = getattr(import_module(f"trainables.{_HOME[name]}"), name)
+    globals()[name] = value  # once loaded, an ordinary attribute
+    return value

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from trainables.models import ACTIVATIONS, ARCHITECTURES
 from trainables.standardize import STANDARDIZATIONS
 
+ARCHITECTURES = ("arch1", "arch2", "arch3")
+ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu")
 OPTIMIZERS = ("sgd", "sgd_momentum", "sgd_nesterov", "adamw")
 AUGMENTATIONS = ("none", "flip", "flip_shift")
 LR_SCHEDULES = ("constant", "cosine")
@@ -44,7 +45,7 @@ class Hyperparameters:
         return asdict(self)
 
     def _validate(self) -> None:
-        for name, allowed in (("arch", ARCHITECTURES), ("activation", tuple(ACTIVATIONS)),
+        for name, allowed in (("arch", ARCHITECTURES), ("activation", ACTIVATIONS),
                               ("standardize", STANDARDIZATIONS), ("optimizer", OPTIMIZERS),
                               ("augment", AUGMENTATIONS), ("lr_schedule", LR_SCHEDULES)):
             if getattr(self, name) not in allowed:

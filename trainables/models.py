@@ -17,15 +17,18 @@ from typing import Callable
 import torch
 from torch import nn
 
+from trainables.hyperparameters import ACTIVATIONS, ARCHITECTURES
+
 NUM_CLASSES = 7
-ARCHITECTURES = ("arch1", "arch2", "arch3")
-ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+LAYERS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
     "leaky_relu": lambda: nn.LeakyReLU(0.01),
     "elu": nn.ELU,
     "gelu": nn.GELU,
     "silu": nn.SiLU,
 }
+"""The layer behind each of `trainables.hyperparameters.ACTIVATIONS`."""
+assert tuple(LAYERS) == ACTIVATIONS
 BLOCK_WIDTHS = (32, 64, 128)
 DENSE_WIDTHS = (256, 128)
 
@@ -35,10 +38,10 @@ def build_model(arch: str, activation: str = "relu", batch_norm: bool = False, d
     if arch not in ARCHITECTURES:
         raise ValueError(f"The architecture is {arch!r}, but must be one of {ARCHITECTURES}")
     if activation not in ACTIVATIONS:
-        raise ValueError(f"The activation is {activation!r}, but must be one of {tuple(ACTIVATIONS)}")
+        raise ValueError(f"The activation is {activation!r}, but must be one of {ACTIVATIONS}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"The dropout is {dropout}, but must be 0 <= dropout < 1")
-    act = ACTIVATIONS[activation]
+    act = LAYERS[activation]
     if arch == "arch1":
         return LeNet(act, batch_norm, dropout)
     return VggLike(convs_per_block=2 if arch == "arch2" else 3, act=act, batch_norm=batch_norm, dropout=dropout)

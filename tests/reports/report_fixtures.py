@@ -1,7 +1,7 @@
 """Experiment folders written by hand for the report tests.
 
 `write_experiment` writes Parquet files with the schemas the search itself uses
-(`search.results`), so a fixture table can only hold what a real search could write.
+(`search.callbacks.results`), so a fixture table can only hold what a real search could write.
 """
 
 from __future__ import annotations

@@ -82,3 +82,12 @@ def test_help_states_each_default_once_and_never_none(capsys):
                           ("--objective", "accuracy"), ("--scheduler", "halving")):
         entry = text.split(f" {flag} ", 1)[1].split(" --", 1)[0]
         assert entry.count("(default:") == 1 and f"(default: {default})" in entry, entry
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--samples", "many"], ["--list-spaces"]])
+def test_help_bad_flags_and_the_space_list_answer_without_importing_ray_or_torch(argv, tmp_path):
+    probe = ("import sys\nfrom search.run import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print('LOADED', sorted(name for name in ('ray', 'torch') if name in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", probe, *argv], cwd=tmp_path, capture_output=True, text=True,
+                               env=os.environ | {"PYTHONPATH": str(REPO_ROOT)}, timeout=120)
+    assert "LOADED []" in completed.stdout, completed.stdout[-500:] + completed.stderr[-500:]

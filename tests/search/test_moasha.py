@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from search.moasha import crowding_distances, non_dominated_fronts, pareto_ranking
-from search.successive_halving import Progress, Rungs
+from search.scheduling.moasha import crowding_distances, non_dominated_fronts, pareto_ranking
+from search.scheduling.successive_halving import Progress, Rungs
 
 
 def _progress(loss: float, seconds_per_epoch: float, epochs: int = 1) -> Progress:

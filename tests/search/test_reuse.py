@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import ray
 
-from search.reuse import REUSE_KEY, FinishedTrials
-from search.tuner import SearchOptions, run_search
+from search.study.reuse import REUSE_KEY, FinishedTrials
+from search.options import SearchOptions
+from search.tuner import run_search
 from spaces.space import SearchSpace, choice
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import optuna
 from ray.tune.search.optuna import OptunaSearch
 
-from search.optuna_searcher import TruthfulOptunaSearch
+from search.study.optuna_searcher import TruthfulOptunaSearch
 from spaces import SPACES
 
 

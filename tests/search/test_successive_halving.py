@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from ray.tune.schedulers import TrialScheduler
 
-from search.successive_halving import Progress, Rungs, SuccessiveHalving, loss_then_accuracy
+from search.scheduling.successive_halving import Progress, Rungs, SuccessiveHalving, loss_then_accuracy
 
 CONTINUE, STOP = TrialScheduler.CONTINUE, TrialScheduler.STOP
 

@@ -17,9 +17,10 @@ import ray
 
 from loopback import get_json
 from search.best import evaluate_best
-from search.optuna_searcher import EPOCH_VALUES
+from search.study.optuna_searcher import EPOCH_VALUES
 from search.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
-from search.tuner import SearchOptions, run_search
+from search.options import SearchOptions
+from search.tuner import run_search
 from spaces import SPACES
 from spaces.space import SearchSpace, choice
 from trainables import Hyperparameters, TrialSettings, run_trial

@@ -7,7 +7,7 @@ trials are PRUNED, full runs COMPLETE, raising trials FAIL; and the user attribu
 what a reviewer in optuna-dashboard needs (diverged, train_time_s, epochs, parameter count,
 Ray trial id). A conditional space is given to Optuna define-by-run (`SearchSpace.suggest`)
 and read back into one config key per hyperparameter (`SearchSpace.config_of`). A config
-that a finished trial already trained is replayed, not trained (`search.reuse`).
+that a finished trial already trained is replayed, not trained (`search.study.reuse`).
 
 A multi-objective (`pareto`) study cannot hold intermediate values in Optuna 5, so there
 each epoch's accuracy is kept in the `val_acc_by_epoch` user attribute instead; only
@@ -24,7 +24,7 @@ from ray.tune.search.optuna import OptunaSearch
 
 from search import interruption
 from search.outcome import epochs_of, first_epoch_s, trial_outcome
-from search.reuse import REUSE_KEY, REUSED_FROM, FinishedTrials, own_metrics
+from search.study.reuse import REUSE_KEY, REUSED_FROM, FinishedTrials, own_metrics
 from search.schema import COMPLETE, DIVERGED, FAILED, PRUNED, full_run_time_s
 from spaces import SearchSpace
 

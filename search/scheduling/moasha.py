@@ -4,11 +4,11 @@ MOASHA (Schmucker et al., 2021, "Multi-objective Asynchronous Successive Halving
 Tune's `MOASHA`) keeps ASHA's rungs and replaces its one-metric ranking with non-dominated
 sorting, so the top 1/η that go on are the trials nearest the accuracy–time front rather
 than the most accurate alone. Here that is one function, `pareto_ranking`, handed to
-`search.successive_halving.SuccessiveHalving`: the rung bookkeeping is ASHA's, unchanged.
+`search.scheduling.successive_halving.SuccessiveHalving`: the rung bookkeeping is ASHA's, unchanged.
 
 Each trial is judged on two objectives: its quality so far, as the single-objective ranking
 judges it (lowest validation loss, ties by best accuracy: at early rungs the best predictor
-of final accuracy, see `search.successive_halving`), and its full-run training time projected
+of final accuracy, see `search.scheduling.successive_halving`), and its full-run training time projected
 from the seconds per epoch it has measured (a trial at a rung has not run its full course;
 its time per epoch is what is known, and every trial is projected the same way). Within one
 front, ties are broken as NSGA-II does, by crowding distance: trials at the
@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 from search.schema import dominates
-from search.successive_halving import Progress, quality
+from search.scheduling.successive_halving import Progress, quality
 
 
 def pareto_ranking(recorded: dict[str, Progress]) -> dict[str, tuple]:

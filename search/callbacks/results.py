@@ -20,7 +20,7 @@ from ray.tune.result import NODE_IP
 
 from search.outcome import epochs_of, first_epoch_s, trial_outcome
 from search import interruption
-from search.reuse import REUSED_FROM, hyperparameters
+from search.study.reuse import REUSED_FROM, hyperparameters
 from search.schema import (EPOCHS_FILE, EPOCHS_SCHEMA, TRIALS_FILE, TRIALS_SCHEMA, full_run_time_s,
                            write_atomically)
 from trainables.hyperparameters import Hyperparameters

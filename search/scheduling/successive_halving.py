@@ -11,7 +11,7 @@ trial continues when it is among the top 1/η of the trials recorded there so fa
 a `Ranking` to order the trials at a rung. The ranking sees each trial's progress so far
 (lowest loss, best accuracy, seconds per epoch), not only its last report. The default,
 `loss_then_accuracy`, ranks on the lowest validation loss so far and breaks ties with the
-best validation accuracy so far; `search.moasha.pareto_ranking` ranks on that and on
+best validation accuracy so far; `search.scheduling.moasha.pareto_ranking` ranks on that and on
 training time together.
 
 Why the loss, and why the first rung at epoch 2 (the `full` space's grace period). On real

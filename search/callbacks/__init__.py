@@ -1,0 +1,9 @@
+"""Ray Tune callbacks of a search: the Parquet files, the progress line, the CPU-fallback
+warning and the forwarding of Ctrl-C to Tune."""
+
+from search.callbacks.device_check import CpuFallbackWarning
+from search.callbacks.forward_interruption import ForwardInterruption
+from search.callbacks.progress import ProgressLine
+from search.callbacks.results import ParquetResults
+
+__all__ = ["CpuFallbackWarning", "ForwardInterruption", "ParquetResults", "ProgressLine"]
