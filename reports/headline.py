@@ -16,6 +16,7 @@ from reports.experiment import STATES, Experiment
 from reports.hyperparameters import config_text, varying
 from reports.knee import knee_sentence, near_best_table
 from reports.pareto import ACCURACY, TIME, TimeSaving, time_saving
+from search.schema import OBJECTIVE, SEARCH
 
 OBJECTIVES = {"accuracy": "optimised validation accuracy",
               "pareto": "optimised validation accuracy and full-run training time jointly (multi-objective: "
@@ -70,7 +71,7 @@ def headline(experiment: Experiment) -> Headline:
         data_description=(summary.get("data") or {}).get("description"), varied=varying(trials),
         best=_best(summary, trials), saving=time_saving(trials, tolerance=0.01), trade_off=near_best_table(trials),
         counts=counts, wall_time_s=summary.get("wall_time_s"), notes=tuple(notes),
-        objective=str((summary.get("search") or {}).get("objective") or "accuracy"), data_warnings=_data_warnings(summary),
+        objective=str((summary.get(SEARCH) or {}).get(OBJECTIVE) or "accuracy"), data_warnings=_data_warnings(summary),
         drivers=drivers_text(experiment))
 
 

@@ -81,8 +81,9 @@ def _draw(model: AccuracyModel, trials: pd.DataFrame) -> go.Figure:
         part = shown[shown["state"] == state]
         figure.add_trace(go.Scatter(
             x=part["lr"], y=[labels.get(format_value(int(b)), f"batch {int(b)}") for b in part["batch_size"]],
-            mode="markers", name=f"trial ({state})", marker={"symbol": state_symbol(state), "size": 10,
-                                                             "color": "white", "line": {"color": "black", "width": 1.5}},
+            mode="markers", name=f"trial ({state})",
+            marker={"symbol": state_symbol(state), "size": 10, "color": "white",
+                    "line": {"color": "black", "width": 1.5}},
             hovertext=[f"trial {t} ({state}): best val acc {a:.1%}" if pd.notna(a) else f"trial {t} ({state})"
                        for t, a in zip(part["trial_id"], part["best_val_acc"])], hoverinfo="text"))
     best_x = [surface.best_lr[b] for b in surface.batches]

@@ -75,7 +75,8 @@ def two_node_cluster(tmp_path_factory):
     dashboard_port = free_port()
     # Every process of this cluster (agents, job drivers, trials) then takes 127.0.0.1 as its node's
     # address instead of resolving it to this machine's outward one: the cluster stays on loopback.
-    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"} | auth | {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"} | auth
+    env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     # Free ports, not Ray's fixed defaults: another Ray instance on this machine may hold those.
     owner = subprocess.Popen([sys.executable, "-c", CLUSTER_SCRIPT, str(dashboard_port),
                               str(tmp_path_factory.mktemp("ray-head")), str(free_port()),
