@@ -16,7 +16,8 @@ from reports.experiment import STATES, Experiment
 from reports.hyperparameters import config_text, varying
 from reports.knee import knee_sentence, near_best_table
 from reports.pareto import ACCURACY, TIME, TimeSaving, time_saving
-from search.schema import OBJECTIVE, SEARCH
+from search.schema import OBJECTIVE, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC
+from spaces.files import dump_spec
 
 OBJECTIVES = {"accuracy": "optimised validation accuracy",
               "pareto": "optimised validation accuracy and full-run training time jointly (multi-objective: "
@@ -53,6 +54,8 @@ class Headline:
     objective: str = "accuracy"
     data_warnings: tuple[str, ...] = ()
     drivers: str = ""
+    space_file: str | None = None
+    space_spec: dict[str, Any] | None = None
 
 
 def headline(experiment: Experiment) -> Headline:
@@ -67,7 +70,8 @@ def headline(experiment: Experiment) -> Headline:
     if experiment.summary is None:
         notes.append("summary.json is missing: the data set and the test accuracy are unknown.")
     return Headline(
-        name=experiment.name, space=summary.get("space"), synthetic=experiment.synthetic,
+        name=experiment.name, space=summary.get(SPACE), synthetic=experiment.synthetic,
+        space_file=summary.get(SPACE_FILE), space_spec=summary.get(SPACE_SPEC),
         data_description=(summary.get("data") or {}).get("description"), varied=varying(trials),
         best=_best(summary, trials), saving=time_saving(trials, tolerance=0.01), trade_off=near_best_table(trials),
         counts=counts, wall_time_s=summary.get("wall_time_s"), notes=tuple(notes),
@@ -145,10 +149,15 @@ def _data_banner(h: Headline) -> str:
 
 def _search_text(h: Headline) -> str:
     space = f"space <code>{escape(h.space)}</code>" if h.space else "space unknown"
+    details = ""
+    if h.space_file:
+        space += f" from the file <code>{escape(h.space_file)}</code>"
+        content = escape(dump_spec(h.space_spec)) if h.space_spec else "not recorded"
+        details = f"<details><summary>the space file as recorded</summary><pre>{content}</pre></details>"
     objective = OBJECTIVES.get(h.objective, f"objective {h.objective}")
     varied = ", ".join(h.varied) if h.varied else "nothing (one configuration)"
     wall = f"; wall time {h.wall_time_s:,.0f} s" if h.wall_time_s is not None else ""
-    return f"{space}; {escape(objective)}; varied {escape(varied)}{escape(wall)}"
+    return f"{space}; {escape(objective)}; varied {escape(varied)}{escape(wall)}{details}"
 
 
 def _best_text(best: dict[str, Any] | None) -> str:

@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 import optuna
 
 from spaces import SPACES, SearchSpace
+from spaces.files import SpaceFileError, is_space_file, space_from_file
 from trainables.hyperparameters import PRECISIONS
 
 OBJECTIVES = {"accuracy": ("val_acc", "max"), "pareto": (["val_acc", "train_time_s"], ["max", "min"])}
@@ -77,8 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Search CNN hyperparameters for FER2013 with Ray Tune, Optuna TPE and early stopping.",
     )
     add = parser.add_argument
-    add("--space", help=f"named search space: {', '.join(SPACES)} (default: full)")
+    add("--space", help=f"named search space ({', '.join(SPACES)}) or a space file, PATH.yaml or PATH.json "
+                        "(see the README; default: full)")
     add("--list-spaces", action="store_true", help="print every space with its dimensions and exit")
+    add("--print-space", action="store_true",
+        help="print the --space as a YAML file to start your own from (> my.yaml), and exit")
     add("--resume", metavar="EXPERIMENT_DIR",
         help="continue an interrupted experiment with the settings it recorded; takes no other flag")
     add("--data", help="FER2013 image folders or CSV (default: $FER2013_PATH, else built-in synthetic faces)")
@@ -121,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 def given_flags(args: argparse.Namespace) -> list[str]:
     """The flags the user typed, as `--flag-name`."""
     return [f"--{name.replace('_', '-')}" for name, value in vars(args).items()
-            if value not in (None, False) and name not in ("resume", "list_spaces")]
+            if value not in (None, False) and name not in ("resume", "list_spaces", "print_space")]
 
 
 def with_defaults(args: argparse.Namespace) -> argparse.Namespace:
@@ -134,9 +138,7 @@ def with_defaults(args: argparse.Namespace) -> argparse.Namespace:
 def resolve_options(args: argparse.Namespace) -> SearchOptions:
     """Flags plus the space's defaults, validated; raises UsageError with one line."""
     args = with_defaults(args)
-    if args.space not in SPACES:
-        raise UsageError(f"unknown space {args.space!r}; known spaces: {', '.join(SPACES)} (see --list-spaces)")
-    space = SPACES[args.space]
+    space = load_space(args.space)
     samples = _default(args.samples, space.default_samples())
     max_epochs = _default(args.max_epochs, space.max_epochs)
     grace = _default(args.grace_epochs, min(space.grace_epochs, max_epochs))
@@ -178,8 +180,20 @@ def resolve_options(args: argparse.Namespace) -> SearchOptions:
     )
 
 
-def train_subset(args: argparse.Namespace) -> int | None:
-    space = SPACES[args.space or DEFAULTS["space"]]
+def load_space(name_or_file: str) -> SearchSpace:
+    """A named space, or the space a YAML or JSON file declares; UsageError with one line."""
+    if is_space_file(name_or_file):
+        try:
+            return space_from_file(name_or_file, SPACES)
+        except SpaceFileError as exc:
+            raise UsageError(str(exc)) from None
+    if name_or_file not in SPACES:
+        raise UsageError(f"unknown space {name_or_file!r}; known spaces: {', '.join(SPACES)}, or a space file "
+                         "PATH.yaml / PATH.json (see --list-spaces)")
+    return SPACES[name_or_file]
+
+
+def train_subset(args: argparse.Namespace, space: SearchSpace) -> int | None:
     return _default(args.train_subset, space.train_subset)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from search.schema import FINISHED, RECORD_FILE, SUMMARY_FILE, write_atomically
 from search.options import SearchOptions
 from spaces import SPACES
+from spaces.files import SpaceFileError, space_from_spec, space_to_spec
 
 
 class RecordError(ValueError):
@@ -33,8 +34,10 @@ class RecordedSearch:
 
 
 def write_record(search: RecordedSearch) -> None:
-    options = dataclasses.asdict(search.options) | {"space": search.options.space.name,
-                                                   "experiment_dir": str(search.options.experiment_dir)}
+    space = search.options.space
+    options = {f.name: getattr(search.options, f.name) for f in dataclasses.fields(search.options)} | {
+        "space": space.name, "space_spec": space_to_spec(space), "space_file": space.source,
+        "experiment_dir": str(search.options.experiment_dir)}
     content = {"options": options, "data": search.data, "train_subset": search.train_subset,
                "split_sizes": list(search.split_sizes)}
     write_json_atomically(search.options.experiment_dir / RECORD_FILE, content)
@@ -51,11 +54,14 @@ def read_record(folder: Path) -> RecordedSearch:
     try:
         content = json.loads(path.read_text())
         options = dict(content["options"])
-        options["space"] = SPACES[options["space"]]
+        spec, source = options.pop("space_spec", None), options.pop("space_file", None)
+        # a file's space from the content recorded at the start (the file may be gone); a named one by name
+        options["space"] = (space_from_spec(spec, SPACES, source=source, default_name=options["space"])
+                            if source else SPACES[options["space"]])
         options["experiment_dir"] = folder
         recorded = RecordedSearch(options=SearchOptions(**options), data=content["data"],
                                   train_subset=content["train_subset"], split_sizes=tuple(content["split_sizes"]))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, SpaceFileError) as exc:
         raise RecordError(f"{path} is not a readable experiment record ({type(exc).__name__}: {exc})") from None
     if status_of(folder) == FINISHED:
         raise RecordError(f"{folder} already finished; there is nothing to resume")

@@ -18,11 +18,13 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from search import interruption
-from search.options import SearchOptions, UsageError, build_parser, given_flags, resolve_options, train_subset
+from search.options import (DEFAULTS, SearchOptions, UsageError, build_parser, given_flags, load_space,
+                            resolve_options, train_subset)
 from search.record import RecordedSearch, RecordError, read_record, write_json_atomically, write_record
 from search.schema import (BEST_DIR, EPOCHS_FILE, FINISHED, INTERRUPTED, NO_EARLY_STOPPING, OBJECTIVE, REPORT_FILE,
-                           SCHEDULER, SEARCH, SUMMARY_FILE, TRIALS_FILE)
+                           SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, SUMMARY_FILE, TRIALS_FILE)
 from spaces import SPACES
+from spaces.files import dump_spec, space_to_spec
 from trainables import (SYNTHETIC_NOTICE, DataError, DataQuality, Splits, check_data_quality, load_splits,
                         synthetic_splits)
 
@@ -41,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_spaces:
         print("\n\n".join(space.describe() for space in SPACES.values()))
+        return 0
+    if args.print_space:
+        try:
+            print(dump_spec(space_to_spec(load_space(args.space or DEFAULTS["space"]))), end="")
+        except UsageError as exc:
+            print(f"search.run: error: {exc}", file=sys.stderr)
+            return 2
         return 0
     try:
         plan = resume_plan(args) if args.resume else new_plan(args)
@@ -69,7 +78,7 @@ def new_plan(args) -> Plan:
     data = str(Path(data).expanduser().absolute()) if data else None
     splits = load_splits(data)
     quality = check_data_quality(splits)  # of the data as found; a subset is the user's choice
-    subset = train_subset(args)
+    subset = train_subset(args, options.space)
     if subset is not None and subset > len(splits.train_y):
         raise UsageError(f"--train-subset is {subset:,}, but the data has {len(splits.train_y):,} training images")
     if subset is not None:
@@ -147,7 +156,8 @@ def write_summary(plan: Plan, best: dict[str, Any] | None, wall_time_s: float, s
     folder = options.experiment_dir
     states = Counter(pq.read_table(folder / TRIALS_FILE, columns=["state"]).column("state").to_pylist())
     summary = {
-        "name": options.study_name, "space": options.space.name, "status": status,
+        "name": options.study_name, SPACE: options.space.name, SPACE_FILE: options.space.source,
+        SPACE_SPEC: space_to_spec(options.space) if options.space.source else None, "status": status,
         "wall_time_s": round(wall_time_s, 1),
         "data": {"description": splits.describe(), "synthetic": splits.synthetic, "source": splits.source,
                  "train": len(splits.train_y), "val": len(splits.val_y), "test": len(splits.test_y),

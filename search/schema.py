@@ -26,6 +26,7 @@ STATES = (COMPLETE, PRUNED, DIVERGED, FAILED)
 
 # summary.json: summary[SEARCH][SCHEDULER] is the early stopping a search used, NO_EARLY_STOPPING if none
 SEARCH, SCHEDULER, OBJECTIVE, NO_EARLY_STOPPING = "search", "scheduler", "objective", "none"
+SPACE, SPACE_FILE, SPACE_SPEC = "space", "space_file", "space_spec"  # a space from a file: its name and content
 FINISHED, INTERRUPTED = "finished", "interrupted"
 
 HYPERPARAMETER_FIELDS = [

@@ -61,6 +61,7 @@ class SearchSpace:
     train_subset: int | None = None
     prune: bool = True
     time_budget_s: float | None = None
+    source: str | None = None  # the file it was read from (`spaces.files`); None for a named space
 
     def __post_init__(self) -> None:
         seen: set[str] = set()

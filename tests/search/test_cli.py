@@ -70,7 +70,7 @@ def test_unknown_space_from_the_shell_exits_2_without_a_traceback(tmp_path):
     assert completed.returncode == 2
     assert completed.stderr.strip().splitlines() == [
         "search.run: error: unknown space 'nope'; known spaces: full, seed, lr, batch, activation, "
-        "standardize, arch, lr_batch, lr_scale, smoke (see --list-spaces)"]
+        "standardize, arch, lr_batch, lr_scale, smoke, or a space file PATH.yaml / PATH.json (see --list-spaces)"]
 
 
 def test_help_states_each_default_once_and_never_none(capsys):
