@@ -108,3 +108,12 @@ def test_print_space_writes_a_file_that_reads_back_as_the_space(tmp_path):
     assert completed.returncode == 0, completed.stderr
     spec = yaml.safe_load(completed.stdout)
     assert dataclasses.replace(space_from_spec(spec, SPACES, source="full.yaml"), source=None) == SPACES["full"]
+
+
+def test_the_readme_example_is_a_valid_space_file(tmp_path):
+    readme = (REPO_ROOT / "README.md").read_text()
+    example = readme.split("### Your own space, from a file", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    (tmp_path / "arch2-lr.yaml").write_text(example)
+    space = space_from_file(tmp_path / "arch2-lr.yaml", SPACES)
+    assert space.name == "arch2-lr" and space.dimensions["arch"].choices == ("arch2",)
+    assert "augment" not in space.dimensions and len(space.baselines) == 1
