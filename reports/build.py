@@ -38,6 +38,10 @@ SECTIONS = (
             "The best full run beside the fastest full runs within 1, 2 and 5 points of it, and the knee of the "
             "front: where more training time stops buying much accuracy (ringed on the chart above).",
             figures.trade_off_table),
+    Section("The best model per emotion",
+            "Where the best trial's model sees each emotion and which it confuses, on the test split it was "
+            "tested on once: FER2013 is imbalanced, and accuracy alone hides the emotions a model cannot see.",
+            figures.per_class),
     Section("What drives training time",
             "Each hyperparameter's effect on the seconds per epoch, with its 95% interval, from every timed epoch of "
             "every trial (pruned and diverged ones measured time too).", figures.time_drivers),

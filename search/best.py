@@ -10,13 +10,17 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import torch
 from ray import tune
 
 from search.record import write_json_atomically
 from search.callbacks.results import full_run_time
-from search.schema import BEST_DIR, write_atomically
-from trainables import Splits, evaluate_split, load_model
+from search.schema import BEST_DIR, PER_CLASS_FILE, write_atomically
+from trainables import Splits, load_model
+from trainables.inference import EXPORT_FILE, export_model, per_class_results, probabilities
 from trainables.trainable import STATE_FILE
 
 
@@ -64,7 +68,12 @@ def evaluate_best(results: tune.ResultGrid, splits: Splits, experiment_dir: Path
         model, hp, standardizer = load_model(Path(folder))
         write_atomically(best_dir / "model.pt", lambda tmp: shutil.copyfile(Path(folder) / STATE_FILE, tmp))
     precision = final_pass_precision(metrics.get("device"), metrics.get("precision"), next(model.parameters()).device)
-    test_loss, test_acc = evaluate_split(model, standardizer, splits.test_x, splits.test_y, precision=precision)
+    probs = probabilities(model, standardizer, splits.test_x, precision)  # the one test pass, all figures from it
+    test_acc = float(np.mean(probs.argmax(axis=1) == splits.test_y))
+    test_loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(probs)), splits.test_y], 1e-12, None))))
+    per_class = per_class_results(splits.test_y, probs.argmax(axis=1))
+    write_per_class(best_dir / PER_CLASS_FILE, per_class)
+    write_atomically(best_dir / EXPORT_FILE, lambda tmp: export_model(model, standardizer, tmp))
     trial_id = metrics.get("trial_id") or result.metrics.get("trial_id")
     best = {
         "trial_id": trial_id, "optuna_number": optuna_number(trial_id), "config": hp.as_dict(),
@@ -72,8 +81,17 @@ def evaluate_best(results: tune.ResultGrid, splits: Splits, experiment_dir: Path
         "train_time_s": metrics.get("train_time_s"), "param_count": metrics.get("param_count"),
         "test_split": "PrivateTest" if not splits.synthetic else "synthetic test",
         "full_run_time_s": full_run_time(result.metrics or {}, max_epochs)["full_run_time_s"],
-        "max_train_time_s": max_train_time_s,
+        "max_train_time_s": max_train_time_s, "macro_f1": per_class["macro_f1"], "per_class": per_class,
     }
     write_json_atomically(best_dir / "config.json", hp.as_dict())
     write_json_atomically(best_dir / "metrics.json", {k: v for k, v in best.items() if k != "config"})
     return best
+
+
+def write_per_class(path: Path, per_class: dict[str, Any]) -> None:
+    """One row per true emotion: precision, recall, F1, support, and its confusion-matrix row."""
+    rows = [{"emotion": emotion, "precision": per_class["precision"][i], "recall": per_class["recall"][i],
+             "f1": per_class["f1"][i], "support": per_class["support"][i],
+             **{f"predicted_{other}": per_class["confusion"][i][j] for j, other in enumerate(per_class["emotions"])}}
+            for i, emotion in enumerate(per_class["emotions"])]
+    write_atomically(path, lambda tmp: pq.write_table(pa.Table.from_pylist(rows), tmp))

@@ -20,6 +20,7 @@ RECORD_FILE = "search.json"
 OPTUNA_FILE = "optuna.db"
 REPORT_FILE = "report.html"
 BEST_DIR = "best"
+PER_CLASS_FILE = "per_class.parquet"  # in best/: per emotion precision, recall, F1, support and the confusion row
 
 COMPLETE, PRUNED, DIVERGED, FAILED = "complete", "pruned", "diverged", "failed"
 STATES = (COMPLETE, PRUNED, DIVERGED, FAILED)

@@ -14,7 +14,7 @@ _HOME = {
     "ARCHITECTURES": "hyperparameters", "Hyperparameters": "hyperparameters", "TrialSettings": "hyperparameters",
     "build_model": "models", "count_parameters": "models",
     "SYNTHETIC_NOTICE": "sources", "load_splits": "sources", "synthetic_splits": "sources",
-    "evaluate_split": "trainable", "load_model": "trainable", "run_trial": "trainable", "train_fer": "trainable",
+    "load_model": "trainable", "run_trial": "trainable", "train_fer": "trainable",
 }
 __all__ = sorted(_HOME)
 

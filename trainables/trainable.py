@@ -153,24 +153,18 @@ def save_state(folder: Path, model: nn.Module, hp: Hyperparameters, standardizer
     torch.save(state | (training or {}), folder / STATE_FILE)
 
 
-def load_model(folder: Path, device: torch.device | None = None) -> tuple[nn.Module, Hyperparameters, Standardizer]:
-    """The trained model, its hyperparameters and input standardizer from a checkpoint folder."""
+def load_model(path: Path, device: torch.device | None = None) -> tuple[nn.Module, Hyperparameters, Standardizer]:
+    """The trained model, its hyperparameters and input standardizer from a checkpoint folder (or
+    its state file itself, such as an experiment's `best/model.pt`)."""
     device = device or local_device()
-    state = torch.load(Path(folder) / STATE_FILE, map_location=device, weights_only=False)
+    path = Path(path)
+    state = torch.load(path / STATE_FILE if path.is_dir() else path, map_location=device, weights_only=False)
     hp = Hyperparameters.from_config(state["hyperparameters"])
     model = build_model(hp.arch, hp.activation, hp.batch_norm, hp.dropout).to(device)
     model.load_state_dict(state["model"])
     model = model.to(memory_format=torch.channels_last)
     s = state["standardizer"]
     return model, hp, Standardizer(s["kind"], np.asarray(s["mean"]), np.asarray(s["std"]))
-
-
-def evaluate_split(model: nn.Module, standardizer: Standardizer, images: np.ndarray, labels: np.ndarray,
-                   precision: str = "auto") -> tuple[float, float]:
-    """(loss, accuracy) of a trained model on one split, e.g. the test split for the final report."""
-    device = next(model.parameters()).device
-    x, y = to_device_tensors(standardizer(images), labels, device)
-    return evaluate(model, x, y, resolve_precision(precision, device))
 
 
 def _trial_cpus() -> int:

@@ -135,3 +135,19 @@ def test_headline_names_real_data_and_the_near_best_saving(experiment):
 def test_synthetic_data_is_announced_at_the_top(tmp_path):
     folder = write_experiment(tmp_path / "s", [trial("a")], summary=synthetic_summary("s"), study=False)
     assert "<strong>SYNTHETIC DATA</strong>" in headline_html(headline(load_experiment(folder)))
+
+
+def test_the_per_emotion_section_names_the_weakest_emotions_from_the_recorded_results(tmp_path):
+    # a model that sees happy (F1 1.0), half of angry, and never disgust
+    results = {"emotions": ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"],
+               "precision": [1.0, 0.0, 0.9, 1.0, 0.8, 0.7, 0.6], "recall": [0.5, 0.0, 0.9, 1.0, 0.8, 0.7, 0.6],
+               "f1": [2 / 3, 0.0, 0.9, 1.0, 0.8, 0.7, 0.6], "support": [10, 5, 10, 10, 10, 10, 10],
+               "macro_f1": 0.667, "confusion": [[5, 0, 0, 0, 0, 0, 5]] + [[0] * 7] * 6}
+    summary = synthetic_summary("classes", synthetic=False) | {"best": {"per_class": results, "test_acc": 0.75,
+                                                                        "test_split": "PrivateTest"}}
+    panel = figures.per_class(load_experiment(write_experiment(tmp_path / "classes", [trial("a")], summary=summary)))
+    assert panel.takeaway == ("The best model sees happy best (F1 1.00) and is weakest on disgust (F1 0.00: recall 0%, "
+                              "precision 0%, 5 test images); neutral (F1 0.60: recall 60%, precision 60%, 10 test "
+                              "images); macro-F1 0.67 against an accuracy of 75.0%, each emotion counting the same.")
+    heatmap = panel.figure.data[0]
+    assert heatmap.z[0][0] == 0.5 and heatmap.z[0][6] == 0.5  # angry: half right, half called neutral
