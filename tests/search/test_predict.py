@@ -43,8 +43,10 @@ def images(tmp_path) -> Path:
 @pytest.mark.slow
 def test_each_readable_image_gets_an_emotion_and_each_unreadable_one_a_line(smoke_experiment, images):
     folder, _ = smoke_experiment
+    before = {path: path.read_bytes() for path in images.iterdir()}
     run = _predict(images.parent, str(folder), str(images))
     assert run.returncode == 0, run.stderr
+    assert {path: path.read_bytes() for path in images.iterdir()} == before  # read, never touched
     lines = [line.split("\t") for line in run.stdout.splitlines()]
     assert [Path(path).name for path, _, _ in lines] == ["a_grey48.png", "b_colour.jpg", "c_small.png"]
     assert all(emotion in EMOTIONS and 1 / 7 <= float(p) <= 1 for _, emotion, p in lines)

@@ -88,8 +88,9 @@ def test_a_bad_space_file_is_refused_with_one_line_naming_the_file_and_the_key(c
     assert str(error.value).startswith(message) and "\n" not in str(error.value)
 
 
-@pytest.mark.parametrize("content", ["dimensions: [unclosed", "- just\n- a list\n", ""])
-def test_unreadable_yaml_exits_2_with_one_line_and_writes_nothing(content, tmp_path):
+@pytest.mark.parametrize("content", ["dimensions: [unclosed", "- just\n- a list\n", "",
+                                     *(yaml.safe_dump(spec) for spec, _ in BAD_FILES.values())])
+def test_a_bad_space_file_on_the_command_line_exits_2_with_one_line_and_writes_nothing(content, tmp_path):
     (tmp_path / "bad.yaml").write_text(content)
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     completed = subprocess.run([sys.executable, "-m", "search.run", "--space", "bad.yaml", "--output", "results"],
