@@ -8,6 +8,7 @@ returns probabilities over `EMOTIONS`: a user needs neither this package nor the
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,9 @@ def export_model(model: nn.Module, standardizer: Standardizer, path: Path) -> No
     deployed = DeployedModel(model.float().cpu().eval(), standardizer).eval().requires_grad_(False)
     example = torch.zeros(2, IMAGE_SIZE, IMAGE_SIZE)
     program = torch.export.export(deployed, (example,), dynamic_shapes=({0: torch.export.Dim("batch")},))
-    torch.export.save(program, str(path))
+    with warnings.catch_warnings():  # torch 2.13 warns of weights not on the CPU; they are on the CPU here
+        warnings.filterwarnings("ignore", message="No complete tensor found in the group")
+        torch.export.save(program, str(path))
 
 
 def load_exported(path: Path):

@@ -58,8 +58,9 @@ def test_a_file_can_extend_a_named_space_change_add_and_drop_dimensions(tmp_path
 
 
 BAD_FILES = {
-    "unknown hyperparameter": ({"dimensions": {"momentum": {"choice": [0.9]}}},
-                               "The value of `dimensions.momentum` in bad.yaml is not one, but must be a hyperparameter"),
+    "unknown hyperparameter": (
+        {"dimensions": {"momentum": {"choice": [0.9]}}},
+        "The value of `dimensions.momentum` in bad.yaml is not one, but must be a hyperparameter"),
     "activation that does not exist": ({"dimensions": {"activation": {"choice": ["relu", "swish"]}}},
                                        "The value of `dimensions.activation.choice` in bad.yaml is 'swish'"),
     "negative lr": ({"dimensions": {"lr": {"log_uniform": [-1, 0.1]}}},
