@@ -1,0 +1,12 @@
+"""`python -m benchmarks.curves record …` or `… simulate …`."""
+
+import sys
+
+from benchmarks.curves import record, simulate
+
+COMMANDS = {"record": record.main, "simulate": simulate.main}
+
+if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+    print(f"usage: python -m benchmarks.curves {{{','.join(COMMANDS)}}} [options]", file=sys.stderr)
+    sys.exit(2)
+sys.exit(COMMANDS[sys.argv[1]](sys.argv[2:]))

@@ -1,0 +1,100 @@
+"""The strategies compared in the simulator, each built from the code a user would run.
+
+- `random-full`, `tpe-full`: Optuna's random sampler, or the project's TPE, every trial to the end;
+- `random-asha`: random sampling with Ray Tune's stock ASHA on accuracy;
+- `optuna-hyperband`: what an expert Optuna user runs — TPE (multivariate, grouped, constant
+  liar) with Optuna's `HyperbandPruner`;
+- `project`: this project's default — its sampler (`search.tuner.optuna_sampler`: TPE after the
+  study's baselines), its successive halving ranked on loss, replay of duplicates;
+- `pareto`: `--objective pareto` — multi-objective TPE and MOASHA.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import optuna
+
+from benchmarks.curves.simulator import NoStopping, OptunaPruning, ProjectHalving, RayAsha, Stopper
+from search.options import OBJECTIVES, SearchOptions
+from search.scheduling import SuccessiveHalving, loss_then_accuracy, pareto_ranking
+from search.tuner import optuna_sampler
+from spaces.space import SearchSpace
+
+ARMS = ("random-full", "tpe-full", "random-asha", "optuna-hyperband", "project", "pareto")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The search every arm runs: space, epochs, first rung, η, slots and budget."""
+
+    space: SearchSpace
+    max_epochs: int = 9
+    grace_epochs: int = 2
+    reduction_factor: int = 3
+    slots: int = 2
+    budget_s: float = 3600.0
+    samples: int = 400
+
+
+@dataclass(frozen=True)
+class Arm:
+    study: optuna.Study
+    stopper: Stopper
+    reuse: bool
+
+
+def build(arm: str, setting: Setting, seed: int) -> Arm:
+    """A fresh in-memory study (sampler, baselines queued) and stopper for one run of `arm`."""
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+    halving = SuccessiveHalving(max_t=setting.max_epochs, grace_period=setting.grace_epochs,
+                                reduction_factor=setting.reduction_factor, ranking=loss_then_accuracy)
+    if arm == "random-full":
+        return Arm(_study(optuna.samplers.RandomSampler(seed=seed)), NoStopping(), reuse=False)
+    if arm == "random-asha":
+        return Arm(_study(optuna.samplers.RandomSampler(seed=seed)),
+                   RayAsha(setting.max_epochs, setting.grace_epochs, setting.reduction_factor), reuse=False)
+    if arm == "tpe-full":
+        return Arm(_study(_project_sampler(setting, seed, "accuracy", baselines=False)), NoStopping(), reuse=False)
+    if arm == "optuna-hyperband":
+        sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True, constant_liar=True)
+        pruner = optuna.pruners.HyperbandPruner(min_resource=1, max_resource=setting.max_epochs,
+                                                reduction_factor=setting.reduction_factor)
+        return Arm(_study(sampler, pruner=pruner), OptunaPruning(), reuse=False)
+    if arm == "project":
+        study = _study(_project_sampler(setting, seed, "accuracy", baselines=True))
+        _queue_baselines(study, setting.space)
+        return Arm(study, ProjectHalving(halving), reuse=True)
+    if arm == "pareto":
+        study = _study(_project_sampler(setting, seed, "pareto", baselines=True), directions=["maximize", "minimize"])
+        _queue_baselines(study, setting.space)
+        moasha = SuccessiveHalving(max_t=setting.max_epochs, grace_period=setting.grace_epochs,
+                                   reduction_factor=setting.reduction_factor, ranking=pareto_ranking)
+        return Arm(study, ProjectHalving(moasha), reuse=True)
+    raise ValueError(f"The arm is {arm!r}, but must be one of {ARMS}")
+
+
+def _project_sampler(setting: Setting, seed: int, objective: str, baselines: bool) -> optuna.samplers.BaseSampler:
+    options = SearchOptions(space=setting.space, experiment_dir=Path("."), storage_url="", study_name="simulated",
+                            samples=setting.samples, max_epochs=setting.max_epochs, grace_epochs=setting.grace_epochs,
+                            reduction_factor=setting.reduction_factor, cpus_per_trial=1, gpus_per_trial=0,
+                            max_concurrent=setting.slots, seed=seed, time_budget_s=setting.budget_s, precision="auto",
+                            objective=objective)
+    queued = {f"study-{i}": b for i, b in enumerate(setting.space.baselines)} if baselines else {}
+    return optuna_sampler(options, queued)
+
+
+def _study(sampler: optuna.samplers.BaseSampler, pruner: optuna.pruners.BasePruner | None = None,
+           directions: list[str] | None = None) -> optuna.Study:
+    return optuna.create_study(sampler=sampler, pruner=pruner, directions=directions or ["maximize"])
+
+
+def _queue_baselines(study: optuna.Study, space: SearchSpace) -> None:
+    for baseline in space.baselines:
+        study.enqueue_trial(space.params_of(baseline))
+
+
+assert set(OBJECTIVES) == {"accuracy", "pareto"}  # the two objectives the arms above cover

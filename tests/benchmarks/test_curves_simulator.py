@@ -1,0 +1,121 @@
+"""The simulator on a tiny table whose answer is worked out by hand: the clock, the slots and
+the rung decisions of the project's own successive halving."""
+
+from __future__ import annotations
+
+import numpy as np
+import optuna
+import pytest
+
+from benchmarks.curves.simulator import Curve, NoStopping, ProjectHalving, RayAsha, simulate
+from search.scheduling import SuccessiveHalving
+from spaces.space import SearchSpace, choice
+
+SPACE = SearchSpace(name="four", description="four learning rates", dimensions={"lr": choice(0.1, 0.2, 0.3, 0.4)})
+# lr → (seconds per epoch, accuracies, losses)
+CURVES = {0.1: (1, [0.30, 0.40, 0.50], [1.5, 1.4, 1.3]), 0.2: (2, [0.20, 0.25, 0.30], [1.8, 1.7, 1.6]),
+          0.3: (1, [0.35, 0.45, 0.55], [1.4, 1.3, 1.2]), 0.4: (3, [0.10, 0.10, 0.10], [1.9, 1.9, 1.9])}
+
+
+def _curve(config: dict) -> Curve:
+    seconds, acc, loss = CURVES[config["lr"]]
+    return Curve(np.array(acc), np.array(loss), np.full(3, float(seconds)))
+
+
+def _study() -> optuna.Study:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+    for lr in (0.1, 0.2, 0.3, 0.4):  # A, B, C, D in this order
+        study.enqueue_trial({"lr": lr})
+    return study
+
+
+def test_two_slots_and_successive_halving_match_the_hand_computation():
+    # rungs at epochs 1 and 2, the top half goes on. t=0: A and B start. t=1 A1; t=2 A2, B1 (B's loss 1.8 is
+    # the worse of two at rung 1: stopped; C starts); t=3 A3 (complete; D starts), C1 (best of three: on);
+    # t=4 C2; t=5 C3 (complete); t=6 D1 (worst of four at rung 1: stopped).
+    study = _study()
+    trace = simulate(SPACE, study, ProjectHalving(SuccessiveHalving(max_t=3, grace_period=1, reduction_factor=2)),
+                     _curve, slots=2, budget_s=100, max_epochs=3, samples=4)
+    assert [(r.time_s, r.trial, r.epoch) for r in trace.reports] == [
+        (1, 0, 1), (2, 0, 2), (2, 1, 1), (3, 0, 3), (3, 2, 1), (4, 2, 2), (5, 2, 3), (6, 3, 1)]
+    assert trace.stopped_early == {1, 3}
+    states = [t.state for t in study.trials]
+    assert states == [optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED,
+                      optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED]
+    assert study.trials[2].value == 0.55 and study.trials[1].intermediate_values == {1: 0.20}
+    assert trace.best_by(2.5) == 0.40 and trace.best_by(5) == 0.55
+    assert trace.compute_to_reach(0.5) == 5  # A1 1 s + A2 1 s + B1 2 s + A3 1 s
+
+
+def test_the_budget_stops_what_is_running_as_tunes_time_budget_does():
+    study = _study()
+    trace = simulate(SPACE, study, ProjectHalving(SuccessiveHalving(max_t=3, grace_period=1, reduction_factor=2)),
+                     _curve, slots=2, budget_s=4.5, max_epochs=3, samples=4)
+    assert max(r.time_s for r in trace.reports) == 4  # C3 would end at 5, D1 at 6
+    assert [t.state for t in study.trials][2:] == [optuna.trial.TrialState.PRUNED] * 2
+
+
+def test_without_early_stopping_every_trial_runs_to_the_end_one_slot_at_a_time():
+    trace = simulate(SPACE, _study(), NoStopping(), _curve, slots=1, budget_s=100, max_epochs=3, samples=4)
+    assert [r.time_s for r in trace.reports if r.epoch == 3] == [3, 9, 12, 21]  # 3, +6, +3, +9 seconds
+
+
+def test_rays_asha_stops_on_the_last_accuracy_with_its_own_code():
+    trace = simulate(SPACE, _study(), RayAsha(max_t=3, grace_period=1, reduction_factor=2), _curve, slots=1,
+                     budget_s=100, max_epochs=3, samples=4)
+    # one slot: A runs on alone; B (0.20 < A's 0.30 at epoch 1) stops; C (0.35) goes on; D (0.10) stops
+    assert trace.stopped_early == {1, 3}
+
+
+def test_a_duplicate_configuration_is_replayed_at_no_cost_when_reuse_is_on():
+    study = _study()
+    study.enqueue_trial({"lr": 0.1})  # A again
+    trace = simulate(SPACE, study, NoStopping(), _curve, slots=1, budget_s=100, max_epochs=3, samples=5, reuse=True)
+    replayed = [r for r in trace.reports if r.trial == 4]
+    assert [r.seconds for r in replayed] == [0.0, 0.0, 0.0] and replayed[-1].time_s == 21
+    assert study.trials[4].value == pytest.approx(0.50)
+
+
+def test_the_hypervolume_of_the_full_runs_front_by_hand():
+    from benchmarks.curves.simulate import MAJORITY, hypervolume
+
+    # one slot, no stopping: full runs A (3 s, 0.50), B (6 s, 0.30: dominated by A), C (3 s, 0.55), D (9 s, 0.10)
+    trace = simulate(SPACE, _study(), NoStopping(), _curve, slots=1, budget_s=100, max_epochs=3, samples=4)
+    # front: C (3 s, 0.55) alone dominates A (3 s, 0.50): area (0.55 - MAJORITY) × (10 - 3)
+    assert hypervolume(trace, 3, reference_s=10) == pytest.approx((0.55 - MAJORITY) * 7)
+
+
+def test_sobol_configurations_are_the_same_every_time_and_cover_every_branch():
+    from benchmarks.curves.design import sobol_configs
+    from spaces import SPACES
+
+    first, again = sobol_configs(SPACES["full"], points=64), sobol_configs(SPACES["full"], points=64)
+    assert first == again
+    for optimizer, branch in SPACES["full"].dimensions["lr"].branches.items():
+        lrs = [c["lr"] for c in first if c["optimizer"] == optimizer]
+        assert lrs and all(branch.low <= lr <= branch.high for lr in lrs)
+    assert {c["arch"] for c in first[:8]} == {"arch1", "arch2", "arch3"}  # space-filling from the start
+
+
+def test_the_surrogate_learns_a_planted_table_and_says_how_well_on_unseen_configurations():
+    import pandas as pd
+
+    from benchmarks.curves.design import sobol_configs
+    from benchmarks.curves.surrogate import CurveSurrogate, held_out_error
+    from spaces import SPACES
+
+    rows = []
+    for config_id, config in enumerate(sobol_configs(SPACES["full"], points=64)):
+        final = 0.6 if config["optimizer"] == "adamw" else 0.3  # accuracy planted in the optimizer alone
+        seconds = {"arch1": 2.0, "arch2": 20.0, "arch3": 40.0}[config["arch"]]  # time in the architecture
+        for epoch in range(1, 4):
+            acc = 0.2 + (final - 0.2) * epoch / 3
+            rows.append({"config_id": config_id, **config, "epoch": epoch, "val_acc": acc, "val_loss": 2 - acc,
+                         "epoch_time_s": seconds, "eval_time_s": 0.0})
+    table = pd.DataFrame(rows)
+    error = held_out_error(table, max_epochs=3)
+    assert error.final_val_acc < 0.03 and error.seconds_ratio < 1.2
+    curve = CurveSurrogate(table, max_epochs=3).curve({**sobol_configs(SPACES["full"], points=1)[0],
+                                                       "optimizer": "adamw", "arch": "arch1"})
+    assert curve.val_acc[-1] == pytest.approx(0.6, abs=0.03) and curve.seconds[0] == pytest.approx(2.0, rel=0.2)
