@@ -18,8 +18,8 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from search import interruption
-from search.options import (DEFAULTS, SearchOptions, UsageError, build_parser, given_flags, load_space,
-                            resolve_options, train_subset)
+from search.options import (DEFAULTS, UsageError, build_parser, given_flags, load_space, resolve_options,
+                            train_subset)
 from search.record import RecordedSearch, RecordError, read_record, write_json_atomically, write_record
 from search.schema import (BEST_DIR, EPOCHS_FILE, FINISHED, INTERRUPTED, NO_EARLY_STOPPING, OBJECTIVE, REPORT_FILE,
                            SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, SUMMARY_FILE, TRIALS_FILE)

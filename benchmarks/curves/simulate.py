@@ -13,7 +13,6 @@ bootstrap 95% interval) and `hypervolume_ratio=` (pareto's over the accuracy obj
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 

@@ -9,6 +9,7 @@ no finished trial.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable

@@ -93,5 +93,5 @@ def test_best_trial_is_tested_once_and_written_with_weights_config_and_metrics(e
     assert metrics["val_acc"] == pytest.approx(trials["best_val_acc"].max())
     assert 0 <= metrics["test_acc"] <= 1 and summary["data"]["synthetic"] is True
     stdout = smoke_experiment[1].stdout
-    assert "SYNTHETIC" in stdout and f"optuna-dashboard --host 127.0.0.1 sqlite:///" in stdout
+    assert "SYNTHETIC" in stdout and "optuna-dashboard --host 127.0.0.1 sqlite:///" in stdout
     assert f"test_acc {metrics['test_acc']:.4f}" in stdout
