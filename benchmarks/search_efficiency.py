@@ -1,7 +1,12 @@
 """Search efficiency: how much compute each way of searching needs to reach a good FER2013 model.
 
-Four arms on the same space, trial count, epochs, data and seeds, each a real
-`python -m search.run` on real FER2013 (`FER2013_PATH`):
+By default the arms below (and Optuna's TPE + HyperbandPruner) run in the simulator on the
+recorded FER2013 learning curves (`benchmarks.curves`), 50 seeds of the 20-minute command's
+setting over 60 simulated minutes, and the last line is its `compute_ratio=`: random-full's
+compute to within 1 point of the table's best over the project's, with a bootstrap 95% interval.
+
+With `--real`, the check on the simulator: four arms on the same space, trial count, epochs,
+data and seeds, each a real `python -m search.run` on real FER2013 (`FER2013_PATH`):
 
 - random-full: random sampling, every trial trained to the last epoch;
 - tpe-full: the project's TPE, every trial trained fully;
@@ -15,7 +20,8 @@ Runs are interleaved seed by seed; figures are medians over seeds. The last line
 `compute_ratio=X.XX`: random-full's compute to that target ÷ the project's (median of the
 per-seed ratios).
 
-    FER2013_PATH=... python -m benchmarks.search_efficiency [--seeds 0 1 2] [--samples 10]
+    python -m benchmarks.search_efficiency [--simulated-seeds 50]
+    FER2013_PATH=... python -m benchmarks.search_efficiency --real [--seeds 0 1 2] [--samples 10]
         [--max-epochs 4] [--train-subset 3000] [--output benchmarks/runs]
 """
 
@@ -39,8 +45,13 @@ ARMS = {
 TOLERANCE = 0.01  # "random-full's best minus 1 point"
 
 
+SIMULATED_ARMS = ["random-full", "tpe-full", "random-asha", "optuna-hyperband", "project"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real", action="store_true", help="real searches on FER2013 instead of the simulator")
+    parser.add_argument("--simulated-seeds", type=int, default=50)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--max-epochs", type=int, default=4)
@@ -48,6 +59,9 @@ def main() -> None:
     parser.add_argument("--space", default="full")
     parser.add_argument("--output", type=Path, default=Path("benchmarks/runs/search_efficiency"))
     args = parser.parse_args()
+    if not args.real:
+        simulated(args.simulated_seeds)
+        return
     if not os.environ.get("FER2013_PATH"):
         parser.error("set FER2013_PATH to the real FER2013 (this benchmark is about real data)")
     shutil.rmtree(args.output, ignore_errors=True)
@@ -85,6 +99,18 @@ def main() -> None:
     print(f"(medians over seeds {args.seeds}; 1 CPU per trial, so training seconds are CPU-seconds)")
     print(f"per-seed compute ratios: {', '.join(f'{r:.2f}' for r in ratios)}")
     print(f"compute_ratio={median(ratios):.2f}")
+
+
+def simulated(seeds: int) -> None:
+    from benchmarks.curves.arms import Setting
+    from benchmarks.curves.record import SETTING
+    from benchmarks.curves.simulate import compute_ratio_line, simulated_benchmark, table_missing
+    from spaces import SPACES
+
+    if table_missing():
+        raise SystemExit(2)
+    results = simulated_benchmark(SIMULATED_ARMS, seeds, budget_s=3600, samples=400)
+    print(compute_ratio_line(results, Setting(SPACES[SETTING["space"]], budget_s=3600)))
 
 
 if __name__ == "__main__":

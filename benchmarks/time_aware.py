@@ -1,5 +1,10 @@
 """Time-aware search: `--objective accuracy` against `--objective pareto` at equal compute.
 
+By default both run in the simulator on the recorded FER2013 learning curves
+(`benchmarks.curves`), 50 seeds over 60 simulated minutes, and the last line is its
+`hypervolume_ratio=` (pareto's median hypervolume over the accuracy objective's, with a
+bootstrap 95% interval). With `--real`, the check on the simulator, as follows.
+
 Both search the `full` space on real FER2013 (a stratified subset, few epochs) under the same
 time budget, trial slots and seeds, interleaved. Each search's front is the Pareto front of
 its full runs (validation accuracy up, training time of the full run down); its hypervolume
@@ -8,7 +13,8 @@ and the largest full-run time either search measured for that seed). Figures: hy
 and best accuracy of each front, per seed and as means. The last line is
 `hypervolume_ratio=X.XX` (pareto's mean hypervolume ÷ accuracy's).
 
-    FER2013_PATH=... python -m benchmarks.time_aware [--seeds 0 1 2] [--budget-s 200]
+    python -m benchmarks.time_aware [--simulated-seeds 50]
+    FER2013_PATH=... python -m benchmarks.time_aware --real [--seeds 0 1 2] [--budget-s 200]
         [--max-epochs 4] [--train-subset 3000]
 """
 
@@ -23,21 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.hypervolume import hypervolume
 from benchmarks.search_runs import SearchRun, interleaved, machine_line, run_search
 from trainables import load_splits
 
 ARMS = {"accuracy": ["--objective", "accuracy"], "pareto": ["--objective", "pareto"]}
-
-
-def hypervolume(front: pd.DataFrame, reference_acc: float, reference_time: float) -> float:
-    """Area dominated by (accuracy ↑, time ↓) points above the reference point (2-D sweep)."""
-    points = front[(front["best_val_acc"] > reference_acc) & (front["train_time_s"] < reference_time)]
-    area, best_acc = 0.0, reference_acc
-    for row in points.sort_values("train_time_s").itertuples():
-        if row.best_val_acc > best_acc:
-            area += (row.best_val_acc - best_acc) * (reference_time - row.train_time_s)
-            best_acc = row.best_val_acc
-    return area
 
 
 def full_runs(run: SearchRun) -> pd.DataFrame:
@@ -46,12 +42,17 @@ def full_runs(run: SearchRun) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real", action="store_true", help="real searches on FER2013 instead of the simulator")
+    parser.add_argument("--simulated-seeds", type=int, default=50)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--budget-s", type=float, default=200)
     parser.add_argument("--max-epochs", type=int, default=4)
     parser.add_argument("--train-subset", type=int, default=3000)
     parser.add_argument("--output", type=Path, default=Path("benchmarks/runs/time_aware"))
     args = parser.parse_args()
+    if not args.real:
+        simulated(args.simulated_seeds)
+        return
     if not os.environ.get("FER2013_PATH"):
         parser.error("set FER2013_PATH to the real FER2013")
     shutil.rmtree(args.output, ignore_errors=True)
@@ -72,7 +73,7 @@ def main() -> None:
         slowest = max(full_runs(runs[(arm, seed)])["train_time_s"].max() for arm in ARMS)
         for arm in ARMS:
             front = full_runs(runs[(arm, seed)])
-            volume = hypervolume(front, majority, float(slowest) * 1.0001)
+            volume = hypervolume(zip(front["train_time_s"], front["best_val_acc"]), majority, float(slowest) * 1.0001)
             best = float(front["best_val_acc"].max()) if not front.empty else float("nan")
             volumes[arm].append(volume)
             bests[arm].append(best)
@@ -82,6 +83,15 @@ def main() -> None:
           f"accuracy {statistics.mean(bests['accuracy']):.4f}, pareto {statistics.mean(bests['pareto']):.4f}")
     ratio = means["pareto"] / means["accuracy"] if means["accuracy"] > 0 else float("inf")
     print(f"hypervolume_ratio={ratio:.2f}")
+
+
+def simulated(seeds: int) -> None:
+    from benchmarks.curves.simulate import hypervolume_ratio_line, simulated_benchmark, table_missing
+
+    if table_missing():
+        raise SystemExit(2)
+    results = simulated_benchmark(["project", "pareto"], seeds, budget_s=3600, samples=400)
+    print(hypervolume_ratio_line(results))
 
 
 if __name__ == "__main__":

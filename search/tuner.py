@@ -30,7 +30,8 @@ TPE_STARTUP_TRIALS = 5  # random trials before TPE models, besides the baselines
 RAY_RUN_NAME = "ray"  # Tune's experiment folder under a local experiment folder
 
 
-def optuna_sampler(options: SearchOptions, baselines: dict[str, dict] | None = None) -> optuna.samplers.BaseSampler:
+def optuna_sampler(options: SearchOptions, baselines: dict[str, dict] | None = None,
+                   startup_trials: int = TPE_STARTUP_TRIALS) -> optuna.samplers.BaseSampler:
     """The space's grid, else seeded TPE (or random search, to compare against).
 
     TPE is multivariate with groups, Optuna's advice for conditional spaces: each optimizer's
@@ -50,7 +51,7 @@ def optuna_sampler(options: SearchOptions, baselines: dict[str, dict] | None = N
     constraints = TrainTimeConstraint(options.max_train_time_s) if options.max_train_time_s else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return optuna.samplers.TPESampler(seed=options.seed, n_startup_trials=TPE_STARTUP_TRIALS + len(baselines),
+        return optuna.samplers.TPESampler(seed=options.seed, n_startup_trials=startup_trials + len(baselines),
                                           multivariate=True, group=True, constant_liar=True,
                                           constraints_func=constraints)
 

@@ -1,10 +1,10 @@
-"""`python -m benchmarks.curves record …` or `… simulate …`."""
+"""`python -m benchmarks.curves record|simulate|check|defaults …`."""
 
 import sys
 
-from benchmarks.curves import record, simulate
+from benchmarks.curves import check, defaults, record, simulate
 
-COMMANDS = {"record": record.main, "simulate": simulate.main}
+COMMANDS = {"record": record.main, "simulate": simulate.main, "check": check.main, "defaults": defaults.main}
 
 if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
     print(f"usage: python -m benchmarks.curves {{{','.join(COMMANDS)}}} [options]", file=sys.stderr)

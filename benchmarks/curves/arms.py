@@ -6,7 +6,12 @@
   liar) with Optuna's `HyperbandPruner`;
 - `project`: this project's default — its sampler (`search.tuner.optuna_sampler`: TPE after the
   study's baselines), its successive halving ranked on loss, replay of duplicates;
-- `pareto`: `--objective pareto` — multi-objective TPE and MOASHA.
+- `pareto`: `--objective pareto` — multi-objective TPE and MOASHA;
+- `pareto-full`: multi-objective TPE, every trial to the end (another pareto strategy).
+
+`Setting` holds the knobs the project's defaults are chosen on (first rung, η, the ranking at a
+rung, TPE's random start-up trials, the study's baselines first); its defaults are the
+project's own.
 """
 
 from __future__ import annotations
@@ -19,24 +24,32 @@ import optuna
 
 from benchmarks.curves.simulator import NoStopping, OptunaPruning, ProjectHalving, RayAsha, Stopper
 from search.options import OBJECTIVES, SearchOptions
-from search.scheduling import SuccessiveHalving, loss_then_accuracy, pareto_ranking
-from search.tuner import optuna_sampler
+from search.scheduling import SuccessiveHalving, accuracy_only, loss_then_accuracy, pareto_ranking
+from search.tuner import TPE_STARTUP_TRIALS, optuna_sampler
 from spaces.space import SearchSpace
 
-ARMS = ("random-full", "tpe-full", "random-asha", "optuna-hyperband", "project", "pareto")
+ARMS = ("random-full", "tpe-full", "random-asha", "optuna-hyperband", "project", "pareto", "pareto-full")
+RANKINGS = {"loss": loss_then_accuracy, "accuracy": accuracy_only}
 
 
 @dataclass(frozen=True)
 class Setting:
-    """The search every arm runs: space, epochs, first rung, η, slots and budget."""
+    """The search every arm runs: space, epochs, slots and budget; and the project's knobs."""
 
     space: SearchSpace
     max_epochs: int = 9
-    grace_epochs: int = 2
+    grace_epochs: int | None = None      # None: the space's
     reduction_factor: int = 3
     slots: int = 2
     budget_s: float = 3600.0
     samples: int = 400
+    ranking: str = "loss"                # the project's successive halving: a key of RANKINGS
+    tpe_startup: int = TPE_STARTUP_TRIALS
+    baselines: bool = True               # the space's study baselines first
+
+    @property
+    def grace(self) -> int:
+        return min(self.grace_epochs or self.space.grace_epochs, self.max_epochs)
 
 
 @dataclass(frozen=True)
@@ -50,13 +63,13 @@ def build(arm: str, setting: Setting, seed: int) -> Arm:
     """A fresh in-memory study (sampler, baselines queued) and stopper for one run of `arm`."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-    halving = SuccessiveHalving(max_t=setting.max_epochs, grace_period=setting.grace_epochs,
-                                reduction_factor=setting.reduction_factor, ranking=loss_then_accuracy)
+    halving = SuccessiveHalving(max_t=setting.max_epochs, grace_period=setting.grace,
+                                reduction_factor=setting.reduction_factor, ranking=RANKINGS[setting.ranking])
     if arm == "random-full":
         return Arm(_study(optuna.samplers.RandomSampler(seed=seed)), NoStopping(), reuse=False)
     if arm == "random-asha":
         return Arm(_study(optuna.samplers.RandomSampler(seed=seed)),
-                   RayAsha(setting.max_epochs, setting.grace_epochs, setting.reduction_factor), reuse=False)
+                   RayAsha(setting.max_epochs, setting.grace, setting.reduction_factor), reuse=False)
     if arm == "tpe-full":
         return Arm(_study(_project_sampler(setting, seed, "accuracy", baselines=False)), NoStopping(), reuse=False)
     if arm == "optuna-hyperband":
@@ -65,13 +78,16 @@ def build(arm: str, setting: Setting, seed: int) -> Arm:
                                                 reduction_factor=setting.reduction_factor)
         return Arm(_study(sampler, pruner=pruner), OptunaPruning(), reuse=False)
     if arm == "project":
-        study = _study(_project_sampler(setting, seed, "accuracy", baselines=True))
-        _queue_baselines(study, setting.space)
+        study = _study(_project_sampler(setting, seed, "accuracy", baselines=setting.baselines))
+        _queue_baselines(study, setting)
         return Arm(study, ProjectHalving(halving), reuse=True)
-    if arm == "pareto":
-        study = _study(_project_sampler(setting, seed, "pareto", baselines=True), directions=["maximize", "minimize"])
-        _queue_baselines(study, setting.space)
-        moasha = SuccessiveHalving(max_t=setting.max_epochs, grace_period=setting.grace_epochs,
+    if arm in ("pareto", "pareto-full"):
+        study = _study(_project_sampler(setting, seed, "pareto", baselines=setting.baselines),
+                       directions=["maximize", "minimize"])
+        _queue_baselines(study, setting)
+        if arm == "pareto-full":
+            return Arm(study, NoStopping(), reuse=True)
+        moasha = SuccessiveHalving(max_t=setting.max_epochs, grace_period=setting.grace,
                                    reduction_factor=setting.reduction_factor, ranking=pareto_ranking)
         return Arm(study, ProjectHalving(moasha), reuse=True)
     raise ValueError(f"The arm is {arm!r}, but must be one of {ARMS}")
@@ -79,12 +95,12 @@ def build(arm: str, setting: Setting, seed: int) -> Arm:
 
 def _project_sampler(setting: Setting, seed: int, objective: str, baselines: bool) -> optuna.samplers.BaseSampler:
     options = SearchOptions(space=setting.space, experiment_dir=Path("."), storage_url="", study_name="simulated",
-                            samples=setting.samples, max_epochs=setting.max_epochs, grace_epochs=setting.grace_epochs,
+                            samples=setting.samples, max_epochs=setting.max_epochs, grace_epochs=setting.grace,
                             reduction_factor=setting.reduction_factor, cpus_per_trial=1, gpus_per_trial=0,
                             max_concurrent=setting.slots, seed=seed, time_budget_s=setting.budget_s, precision="auto",
                             objective=objective)
     queued = {f"study-{i}": b for i, b in enumerate(setting.space.baselines)} if baselines else {}
-    return optuna_sampler(options, queued)
+    return optuna_sampler(options, queued, startup_trials=setting.tpe_startup)
 
 
 def _study(sampler: optuna.samplers.BaseSampler, pruner: optuna.pruners.BasePruner | None = None,
@@ -92,9 +108,9 @@ def _study(sampler: optuna.samplers.BaseSampler, pruner: optuna.pruners.BasePrun
     return optuna.create_study(sampler=sampler, pruner=pruner, directions=directions or ["maximize"])
 
 
-def _queue_baselines(study: optuna.Study, space: SearchSpace) -> None:
-    for baseline in space.baselines:
-        study.enqueue_trial(space.params_of(baseline))
+def _queue_baselines(study: optuna.Study, setting: Setting) -> None:
+    for baseline in setting.space.baselines if setting.baselines else ():
+        study.enqueue_trial(setting.space.params_of(baseline))
 
 
 assert set(OBJECTIVES) == {"accuracy", "pareto"}  # the two objectives the arms above cover

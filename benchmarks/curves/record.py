@@ -3,6 +3,9 @@
 
 The setting is the 20-minute command's (`--train-subset 8000 --max-epochs 9`, seed 0, the
 subset it draws), two trainings at a time with one thread each, as its two trial slots run.
+Besides the wall seconds `run_trial` reports, each epoch's CPU seconds of its process
+(training and evaluation, one thread) are kept as `cpu_time_s`: they are what the simulator's
+clock advances by, and unlike wall seconds they hold while other work shares the machine.
 Each finished configuration is appended at once (temporary file, then rename), so the
 recording can be stopped and run again: it goes on with the Sobol points not yet recorded, and
 `--configs` can be raised later to grow the table.
@@ -38,6 +41,14 @@ def recorded(table: Path) -> set[int]:
     return set(pq.read_table(table, columns=["config_id"]).column("config_id").to_pylist()) if table.exists() else set()
 
 
+def epoch_seconds(table: pd.DataFrame) -> pd.Series:
+    """Seconds one epoch holds a trial slot: CPU seconds where recorded, else wall (training + evaluation)."""
+    wall = table["epoch_time_s"].astype(float) + table["eval_time_s"].fillna(0).astype(float)
+    if "cpu_time_s" not in table:
+        return wall
+    return table["cpu_time_s"].astype(float).fillna(wall)
+
+
 def _worker(config_ids: "mp.Queue", results: "mp.Queue", data: str) -> None:
     """One training slot: loads the data once, then trains the configurations it is handed."""
     import torch
@@ -49,10 +60,14 @@ def _worker(config_ids: "mp.Queue", results: "mp.Queue", data: str) -> None:
     while (config_id := config_ids.get()) is not None:
         config = configs[config_id]
         rows: list[dict[str, Any]] = []
+        cpu_before = [time.process_time()]
 
         def report(metrics: dict[str, Any], checkpoint_dir: Any) -> None:
+            cpu_now = time.process_time()
             rows.append({"epoch": metrics["epoch"], **{k: metrics.get(k) for k in METRICS},
+                         "cpu_time_s": cpu_now - cpu_before[0],
                          "precision": metrics["precision"], "device": metrics["device"]})
+            cpu_before[0] = cpu_now
 
         started = time.time()
         run_trial(Hyperparameters.from_config(config), TrialSettings(max_epochs=SETTING["max_epochs"],

@@ -6,8 +6,10 @@ Per arm and budget (5 … 60 simulated minutes): the median best validation accu
 the hypervolume of the full runs' accuracy–time front. The last lines are the benchmarks':
 `compute_ratio=` (random-full's compute to the target over the project's, median, with a
 bootstrap 95% interval) and `hypervolume_ratio=` (pareto's over the accuracy objective's).
+`benchmarks.search_efficiency` and `benchmarks.time_aware` print theirs from here.
 
-    python -m benchmarks.curves simulate [--seeds 50] [--budget-s 3600] [--arms project,…]
+    python -m benchmarks.curves simulate [--seeds 50] [--budget-s 3600] [--samples 400]
+        [--arms project,…] [--no-noise]
 """
 
 from __future__ import annotations
@@ -15,49 +17,83 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
 from benchmarks.curves.arms import ARMS, Setting, build
-from benchmarks.curves.record import SETTING, TABLE
+from benchmarks.curves.record import SETTING, TABLE, epoch_seconds
 from benchmarks.curves.simulator import Trace, simulate
-from benchmarks.curves.surrogate import CurveSurrogate, held_out_error
+from benchmarks.curves.surrogate import (CurveSurrogate, HeldOutError, NoisyCurves, Residual, held_out_error,
+                                         held_out_residuals)
+from benchmarks.hypervolume import hypervolume
+from reports.published import MAJORITY_ACCURACY
 from spaces import SPACES
 
 MINUTES = (5, 10, 20, 30, 40, 60)
-MAJORITY = 0.2494  # the accuracy a model that learned nothing scores on PublicTest
+TOLERANCE = 0.01  # "within 1 point of the table's best"
 
 
-def hypervolume(trace: Trace, max_epochs: int, reference_s: float) -> float:
-    """Area above the majority class and under `reference_s` dominated by the full runs' front
-    (accuracy up, training time down)."""
-    full = {}
+@dataclass(frozen=True)
+class World:
+    """The recorded table as the simulator sees it: its surrogate, the held-out residuals that
+    make it noisy, and the yardsticks (the table's best, the slowest full run)."""
+
+    configurations: int
+    epochs: int
+    best: float
+    reference_s: float
+    surrogate: CurveSurrogate
+    residuals: list[Residual]
+    error: HeldOutError
+
+    @property
+    def target(self) -> float:
+        return self.best - TOLERANCE
+
+    def describe(self) -> str:
+        return (f"table: {self.configurations} configurations, {self.epochs} epochs; best final val_acc "
+                f"{self.best:.4f}\nsurrogate, held out (grouped 5-fold): val_acc error "
+                f"{100 * self.error.val_acc:.1f} points per epoch, {100 * self.error.final_val_acc:.1f} at the last; "
+                f"seconds per epoch within ×{self.error.seconds_ratio:.2f}")
+
+
+def load_world(table: pd.DataFrame | None = None) -> World:
+    table = pq.read_table(TABLE).to_pandas() if table is None else table
+    max_epochs = SETTING["max_epochs"]
+    residuals = held_out_residuals(table, max_epochs)
+    finals = table.sort_values("epoch").groupby("config_id").last()
+    return World(configurations=table["config_id"].nunique(), epochs=len(table), best=float(finals["val_acc"].max()),
+                 reference_s=float(epoch_seconds(table).groupby(table["config_id"]).sum().max()),
+                 surrogate=CurveSurrogate(table, max_epochs), residuals=residuals, error=held_out_error(residuals))
+
+
+def front_hypervolume(trace: Trace, max_epochs: int, reference_s: float) -> float:
+    """Hypervolume of the full runs (seconds trained, last accuracy) above the majority class."""
+    full: dict[int, list] = {}
     for report in trace.reports:
         full.setdefault(report.trial, []).append(report)
-    points = sorted((sum(r.seconds for r in rows), rows[-1].val_acc) for rows in full.values()
-                    if len(rows) >= max_epochs and rows[-1].epoch == max_epochs)
-    area, best = 0.0, MAJORITY
-    for seconds, accuracy in points:  # fastest first: each improves the best accuracy so far, or adds nothing
-        if accuracy > best and seconds < reference_s:
-            area += (accuracy - best) * (reference_s - seconds)
-            best = accuracy
-    return area
+    points = [(sum(r.seconds for r in rows), rows[-1].val_acc) for rows in full.values()
+              if len(rows) >= max_epochs and rows[-1].epoch == max_epochs]
+    return hypervolume(points, MAJORITY_ACCURACY, reference_s)
 
 
-def run(arms: list[str], seeds: int, setting: Setting, surrogate: CurveSurrogate, target: float,
-        reference_s: float) -> pd.DataFrame:
+def run(arms: list[str], seeds: int, setting: Setting, world: World, noise: bool = True) -> pd.DataFrame:
+    """Every arm for every seed; with `noise`, each seed's world draws the same residuals for every arm."""
     rows = []
     for seed in range(seeds):
         for arm in arms:  # interleaved: every seed runs every arm
             built = build(arm, setting, seed)
-            trace = simulate(setting.space, built.study, built.stopper, surrogate.curve, slots=setting.slots,
+            curves = NoisyCurves(world.surrogate, world.residuals, seed) if noise else world.surrogate.curve
+            trace = simulate(setting.space, built.study, built.stopper, curves, slots=setting.slots,
                              budget_s=setting.budget_s, max_epochs=setting.max_epochs, samples=setting.samples,
                              reuse=built.reuse)
-            rows.append({"arm": arm, "seed": seed, **{f"best_{m}min": trace.best_by(60 * m) for m in MINUTES},
-                         "compute_to_target_s": trace.compute_to_reach(target), "trials": len(trace.configs),
-                         "hypervolume": hypervolume(trace, setting.max_epochs, reference_s)})
+            rows.append({"arm": arm, "seed": seed,
+                         **{f"best_{m}min": trace.best_by(60 * m) for m in MINUTES if 60 * m <= setting.budget_s},
+                         "compute_to_target_s": trace.compute_to_reach(world.target), "trials": len(trace.configs),
+                         "hypervolume": front_hypervolume(trace, setting.max_epochs, world.reference_s)})
     return pd.DataFrame(rows)
 
 
@@ -65,9 +101,10 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
     table = []
     for arm, group in results.groupby("arm", sort=False):
         row = {"arm": arm}
-        for m in MINUTES:
-            values = group[f"best_{m}min"].dropna()
-            row[f"{m} min"] = f"{values.median():.3f} ({values.quantile(0.025):.3f}–{values.quantile(0.975):.3f})"
+        for column in [c for c in results if c.startswith("best_")]:
+            values = group[column].dropna()
+            row[column.removeprefix("best_").replace("min", " min")] = (
+                f"{values.median():.3f} ({values.quantile(0.025):.3f}–{values.quantile(0.975):.3f})")
         compute = group["compute_to_target_s"]
         row["reached"] = f"{int(np.isfinite(compute).sum())}/{len(compute)}"
         row["CPU-s to target (median)"] = f"{compute.median():.0f}"
@@ -85,45 +122,70 @@ def ratio_with_interval(numerator: np.ndarray, denominator: np.ndarray, seed: in
     return ratio, float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
 
 
+def compute_ratio_line(results: pd.DataFrame, setting: Setting) -> str:
+    """random-full's compute to the target over the project's; a run that never reached it is
+    counted as all it could spend (slots × budget), a lower bound on its true cost."""
+    spendable = setting.slots * setting.budget_s
+
+    def capped(arm: str) -> np.ndarray:
+        compute = results.loc[results["arm"] == arm, "compute_to_target_s"].to_numpy(dtype=float)
+        return np.where(np.isfinite(compute), compute, spendable)
+
+    ratio, low, high = ratio_with_interval(capped("random-full"), capped("project"))
+    return f"compute_ratio={ratio:.2f} (95% CI {low:.2f}–{high:.2f})"
+
+
+def hypervolume_ratio_line(results: pd.DataFrame) -> str:
+    volumes = {arm: results.loc[results["arm"] == arm, "hypervolume"].to_numpy() for arm in ("pareto", "project")}
+    ratio, low, high = ratio_with_interval(volumes["pareto"], volumes["project"])
+    return f"hypervolume_ratio={ratio:.2f} (95% CI {low:.2f}–{high:.2f})"
+
+
+def simulated_benchmark(arms: list[str], seeds: int, budget_s: float, samples: int, noise: bool = True) -> pd.DataFrame:
+    """Load the world, print what it is, run the arms and print their summary; for the benchmarks' last lines."""
+    started = time.time()
+    world = load_world()
+    print(world.describe(), flush=True)
+    setting = Setting(SPACES[SETTING["space"]], max_epochs=SETTING["max_epochs"], budget_s=budget_s, samples=samples)
+    results = run(arms, seeds, setting, world, noise)
+    print(f"{seeds} seeds, budget {budget_s:.0f} simulated s, {setting.slots} slots, ≤ {samples} trials; "
+          f"{'surrogate + held-out residuals' if noise else 'surrogate means'}; best val_acc by minute "
+          f"(median, 95% interval), target {world.target:.4f} ({time.time() - started:.0f} s)")
+    print(summary(results).to_string(index=False))
+    return results
+
+
+def table_missing() -> bool:
+    if TABLE.exists():
+        return False
+    print(f"benchmarks.curves: error: {TABLE} is missing; record it first (python -m benchmarks.curves record)",
+          file=sys.stderr)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.curves simulate", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--budget-s", type=float, default=3600)
     parser.add_argument("--samples", type=int, default=400)
     parser.add_argument("--arms", default=",".join(ARMS))
+    parser.add_argument("--no-noise", action="store_true",
+                        help="the surrogate's mean curves alone, without held-out residuals added")
+    parser.add_argument("--output", help="also write every seed's figures to this Parquet file")
     args = parser.parse_args(argv)
-    if not TABLE.exists():
-        print(f"benchmarks.curves: error: {TABLE} is missing; record it first (python -m benchmarks.curves record)",
-              file=sys.stderr)
+    arms = args.arms.split(",")
+    unknown = sorted(set(arms) - set(ARMS))
+    if unknown:
+        print(f"benchmarks.curves: error: unknown arm {unknown[0]!r}; arms are {', '.join(ARMS)}", file=sys.stderr)
         return 2
-    table = pq.read_table(TABLE).to_pandas()
-    table = table[table["config_id"].isin(table.groupby("config_id")["epoch"].max().index)]
-    max_epochs = SETTING["max_epochs"]
-    started = time.time()
-    error = held_out_error(table, max_epochs)
-    surrogate = CurveSurrogate(table, max_epochs)
-    finals = table.sort_values("epoch").groupby("config_id").last()
-    best = float(finals["val_acc"].max())
-    reference_s = float(table.groupby("config_id")["epoch_time_s"].sum().max())
-    print(f"table: {table['config_id'].nunique()} configurations, {len(table)} epochs; best final val_acc {best:.4f}")
-    print(f"surrogate, held out (grouped 5-fold): val_acc error {100 * error.val_acc:.1f} points per epoch, "
-          f"{100 * error.final_val_acc:.1f} at the last; seconds per epoch within ×{error.seconds_ratio:.2f}")
-    setting = Setting(SPACES[SETTING["space"]], max_epochs=max_epochs, budget_s=args.budget_s, samples=args.samples)
-    results = run(args.arms.split(","), args.seeds, setting, surrogate, best - 0.01, reference_s)
-    print(summary(results).to_string(index=False))
-    by_arm = {arm: group for arm, group in results.groupby("arm")}
-    if {"random-full", "project"} <= set(by_arm):
-        ratio, low, high = ratio_with_interval(_capped(by_arm["random-full"]), _capped(by_arm["project"]))
-        print(f"compute_ratio={ratio:.2f} (95% CI {low:.2f}–{high:.2f})")
-    if {"pareto", "project"} <= set(by_arm):
-        ratio, low, high = ratio_with_interval(by_arm["pareto"]["hypervolume"].to_numpy(),
-                                               by_arm["project"]["hypervolume"].to_numpy())
-        print(f"hypervolume_ratio={ratio:.2f} (95% CI {low:.2f}–{high:.2f})")
-    print(f"({time.time() - started:.0f} s)")
+    if table_missing():
+        return 2
+    results = simulated_benchmark(arms, args.seeds, args.budget_s, args.samples, not args.no_noise)
+    if args.output:
+        results.to_parquet(args.output, index=False)
+    setting = Setting(SPACES[SETTING["space"]], budget_s=args.budget_s)
+    if {"random-full", "project"} <= set(arms):
+        print(compute_ratio_line(results, setting))
+    if {"pareto", "project"} <= set(arms):
+        print(hypervolume_ratio_line(results))
     return 0
-
-
-def _capped(group: pd.DataFrame) -> np.ndarray:
-    """Compute to the target, a run that never reached it counted as all it could spend (slots × budget)."""
-    compute = group["compute_to_target_s"].to_numpy(dtype=float)
-    return np.where(np.isfinite(compute), compute, np.nanmax(np.where(np.isfinite(compute), compute, 0)) * 10 + 1)

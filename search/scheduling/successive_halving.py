@@ -98,6 +98,11 @@ def loss_then_accuracy(recorded: dict[str, Progress]) -> dict[str, tuple]:
     return {trial_id: quality(p) for trial_id, p in recorded.items()}
 
 
+def accuracy_only(recorded: dict[str, Progress]) -> dict[str, tuple]:
+    """Best validation accuracy so far (ASHA's usual signal), for comparison with the loss."""
+    return {trial_id: (-(p.best_acc if p.best_acc is not None else -math.inf),) for trial_id, p in recorded.items()}
+
+
 class Rungs:
     """The rungs of one successive-halving bracket: who reached each, and the decision there.
 

@@ -78,12 +78,13 @@ def test_a_duplicate_configuration_is_replayed_at_no_cost_when_reuse_is_on():
 
 
 def test_the_hypervolume_of_the_full_runs_front_by_hand():
-    from benchmarks.curves.simulate import MAJORITY, hypervolume
+    from benchmarks.curves.simulate import front_hypervolume
+    from reports.published import MAJORITY_ACCURACY as MAJORITY
 
     # one slot, no stopping: full runs A (3 s, 0.50), B (6 s, 0.30: dominated by A), C (3 s, 0.55), D (9 s, 0.10)
     trace = simulate(SPACE, _study(), NoStopping(), _curve, slots=1, budget_s=100, max_epochs=3, samples=4)
     # front: C (3 s, 0.55) alone dominates A (3 s, 0.50): area (0.55 - MAJORITY) × (10 - 3)
-    assert hypervolume(trace, 3, reference_s=10) == pytest.approx((0.55 - MAJORITY) * 7)
+    assert front_hypervolume(trace, 3, reference_s=10) == pytest.approx((0.55 - MAJORITY) * 7)
 
 
 def test_sobol_configurations_are_the_same_every_time_and_cover_every_branch():
@@ -98,24 +99,49 @@ def test_sobol_configurations_are_the_same_every_time_and_cover_every_branch():
     assert {c["arch"] for c in first[:8]} == {"arch1", "arch2", "arch3"}  # space-filling from the start
 
 
-def test_the_surrogate_learns_a_planted_table_and_says_how_well_on_unseen_configurations():
+def _planted_table():
+    """64 Sobol configurations: accuracy planted in the optimizer alone, time in the architecture."""
     import pandas as pd
 
     from benchmarks.curves.design import sobol_configs
-    from benchmarks.curves.surrogate import CurveSurrogate, held_out_error
     from spaces import SPACES
 
     rows = []
     for config_id, config in enumerate(sobol_configs(SPACES["full"], points=64)):
-        final = 0.6 if config["optimizer"] == "adamw" else 0.3  # accuracy planted in the optimizer alone
-        seconds = {"arch1": 2.0, "arch2": 20.0, "arch3": 40.0}[config["arch"]]  # time in the architecture
+        final = 0.6 if config["optimizer"] == "adamw" else 0.3
+        seconds = {"arch1": 2.0, "arch2": 20.0, "arch3": 40.0}[config["arch"]]
         for epoch in range(1, 4):
             acc = 0.2 + (final - 0.2) * epoch / 3
             rows.append({"config_id": config_id, **config, "epoch": epoch, "val_acc": acc, "val_loss": 2 - acc,
                          "epoch_time_s": seconds, "eval_time_s": 0.0})
-    table = pd.DataFrame(rows)
-    error = held_out_error(table, max_epochs=3)
+    return pd.DataFrame(rows)
+
+
+def test_the_surrogate_learns_a_planted_table_and_says_how_well_on_unseen_configurations():
+    from benchmarks.curves.design import sobol_configs
+    from benchmarks.curves.surrogate import CurveSurrogate, held_out_error, held_out_residuals
+    from spaces import SPACES
+
+    table = _planted_table()
+    error = held_out_error(held_out_residuals(table, max_epochs=3))
     assert error.final_val_acc < 0.03 and error.seconds_ratio < 1.2
     curve = CurveSurrogate(table, max_epochs=3).curve({**sobol_configs(SPACES["full"], points=1)[0],
                                                        "optimizer": "adamw", "arch": "arch1"})
     assert curve.val_acc[-1] == pytest.approx(0.6, abs=0.03) and curve.seconds[0] == pytest.approx(2.0, rel=0.2)
+
+
+def test_noisy_curves_add_the_residual_of_a_configuration_rated_alike():
+    import numpy as np
+
+    from benchmarks.curves.design import sobol_configs
+    from benchmarks.curves.surrogate import CurveSurrogate, NoisyCurves, Residual
+    from spaces import SPACES
+
+    surrogate = CurveSurrogate(_planted_table(), max_epochs=3)
+    collapsed = Residual(0.3, np.array([0.1, 0.2, 0.3]), np.zeros(3), np.zeros(3))       # rated 0.3, did better
+    strong = Residual(0.6, np.array([-0.01, -0.02, -0.03]), np.zeros(3), np.log([2.0, 2.0, 2.0]))  # rated 0.6
+    curves = NoisyCurves(surrogate, [collapsed, strong], seed=0, neighbours=1)
+    config = {**sobol_configs(SPACES["full"], points=1)[0], "optimizer": "adamw", "arch": "arch1"}
+    mean, noisy = surrogate.curve(config), curves(config)
+    np.testing.assert_allclose(noisy.val_acc, mean.val_acc + [-0.01, -0.02, -0.03])  # the strong one's, not +0.3
+    np.testing.assert_allclose(noisy.seconds, 2 * mean.seconds)

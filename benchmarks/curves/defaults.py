@@ -1,0 +1,67 @@
+"""`python -m benchmarks.curves defaults`: the project's search knobs, one at a time, in the simulator.
+
+Each variant changes one knob of the project's default (first rung, reduction factor η, the
+ranking at a rung, TPE's random start-up trials, the study's baselines first) and runs the
+same seeds as the default, so differences are paired: per seed, the variant's best validation
+accuracy minus the default's at 10, 20 and 60 simulated minutes, with a bootstrap 95% interval
+of the mean difference. The pareto strategies are compared by `simulate --arms pareto,pareto-full`.
+
+    python -m benchmarks.curves defaults [--seeds 50] [--budget-s 3600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.curves.arms import Setting
+from benchmarks.curves.record import SETTING
+from benchmarks.curves.simulate import load_world, run, table_missing
+from spaces import SPACES
+
+VARIANTS = {"grace_epochs": (1, 3), "reduction_factor": (2, 4), "ranking": ("accuracy",), "tpe_startup": (0, 10),
+            "baselines": (False,)}
+AT_MINUTES = (10, 20, 60)
+
+
+def paired(variant: pd.DataFrame, default: pd.DataFrame, column: str, seed: int = 0) -> tuple[float, float, float]:
+    """Mean per-seed difference (variant − default) and its bootstrap 95% interval."""
+    diff = (variant.set_index("seed")[column] - default.set_index("seed")[column]).dropna().to_numpy()
+    rng = np.random.default_rng(seed)
+    boot = [rng.choice(diff, len(diff)).mean() for _ in range(2000)]
+    return float(diff.mean()), float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.curves defaults", description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=50)
+    parser.add_argument("--budget-s", type=float, default=3600)
+    args = parser.parse_args(argv)
+    if table_missing():
+        return 2
+    world = load_world()
+    print(world.describe(), flush=True)
+    default = Setting(SPACES[SETTING["space"]], max_epochs=SETTING["max_epochs"], budget_s=args.budget_s)
+    baseline = run(["project"], args.seeds, default, world)
+    minutes = [m for m in AT_MINUTES if 60 * m <= args.budget_s]
+    rows = [{"variant": f"default (first rung {default.grace}, η {default.reduction_factor}, {default.ranking}, "
+                        f"{default.tpe_startup} start-up, baselines {default.baselines})",
+             **{f"{m} min": f"{baseline[f'best_{m}min'].median():.3f}" for m in minutes},
+             "CPU-s to target": f"{baseline['compute_to_target_s'].median():.0f}"}]
+    for knob, values in VARIANTS.items():
+        for value in values:
+            variant = run(["project"], args.seeds, dataclasses.replace(default, **{knob: value}), world)
+            row = {"variant": f"{knob} = {value}"}
+            for m in minutes:
+                mean, low, high = paired(variant, baseline, f"best_{m}min")
+                row[f"{m} min"] = f"{variant[f'best_{m}min'].median():.3f} ({100 * mean:+.2f} pts, {100 * low:+.2f}…{100 * high:+.2f})"
+            row["CPU-s to target"] = f"{variant['compute_to_target_s'].median():.0f}"
+            rows.append(row)
+            print(f"  {row['variant']}: done", flush=True)
+    print(f"\n{args.seeds} seeds; median best val_acc, and the mean paired difference from the default "
+          f"(95% bootstrap interval), at each budget; CPU-s to within 1 point of the table's best (median)")
+    print(pd.DataFrame(rows).to_string(index=False))
+    return 0
