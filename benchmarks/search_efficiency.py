@@ -109,7 +109,7 @@ def simulated(seeds: int) -> None:
 
     if table_missing():
         raise SystemExit(2)
-    results = simulated_benchmark(SIMULATED_ARMS, seeds, budget_s=3600, samples=400)
+    results, _ = simulated_benchmark(SIMULATED_ARMS, seeds, budget_s=3600, samples=400)
     print(compute_ratio_line(results, Setting(SPACES[SETTING["space"]], budget_s=3600)))
 
 

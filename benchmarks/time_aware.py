@@ -90,7 +90,7 @@ def simulated(seeds: int) -> None:
 
     if table_missing():
         raise SystemExit(2)
-    results = simulated_benchmark(["project", "pareto"], seeds, budget_s=3600, samples=400)
+    results, _ = simulated_benchmark(["project", "pareto"], seeds, budget_s=3600, samples=400)
     print(hypervolume_ratio_line(results))
 
 

@@ -92,6 +92,7 @@ def run(arms: list[str], seeds: int, setting: Setting, world: World, noise: bool
                              reuse=built.reuse)
             rows.append({"arm": arm, "seed": seed,
                          **{f"best_{m}min": trace.best_by(60 * m) for m in MINUTES if 60 * m <= setting.budget_s},
+                         "anytime": [trace.best_by(60 * m) for m in range(1, int(setting.budget_s // 60) + 1)],
                          "compute_to_target_s": trace.compute_to_reach(world.target), "trials": len(trace.configs),
                          "hypervolume": front_hypervolume(trace, setting.max_epochs, world.reference_s)})
     return pd.DataFrame(rows)
@@ -141,7 +142,8 @@ def hypervolume_ratio_line(results: pd.DataFrame) -> str:
     return f"hypervolume_ratio={ratio:.2f} (95% CI {low:.2f}–{high:.2f})"
 
 
-def simulated_benchmark(arms: list[str], seeds: int, budget_s: float, samples: int, noise: bool = True) -> pd.DataFrame:
+def simulated_benchmark(arms: list[str], seeds: int, budget_s: float, samples: int,
+                        noise: bool = True) -> tuple[pd.DataFrame, World]:
     """Load the world, print what it is, run the arms and print their summary; for the benchmarks' last lines."""
     started = time.time()
     world = load_world()
@@ -152,7 +154,7 @@ def simulated_benchmark(arms: list[str], seeds: int, budget_s: float, samples: i
           f"{'surrogate + held-out residuals' if noise else 'surrogate means'}; best val_acc by minute "
           f"(median, 95% interval), target {world.target:.4f} ({time.time() - started:.0f} s)")
     print(summary(results).to_string(index=False))
-    return results
+    return results, world
 
 
 def table_missing() -> bool:
@@ -172,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-noise", action="store_true",
                         help="the surrogate's mean curves alone, without held-out residuals added")
     parser.add_argument("--output", help="also write every seed's figures to this Parquet file")
+    parser.add_argument("--plot", help="also draw the anytime best accuracy of every arm to this HTML file")
     args = parser.parse_args(argv)
     arms = args.arms.split(",")
     unknown = sorted(set(arms) - set(ARMS))
@@ -180,9 +183,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if table_missing():
         return 2
-    results = simulated_benchmark(arms, args.seeds, args.budget_s, args.samples, not args.no_noise)
+    results, world = simulated_benchmark(arms, args.seeds, args.budget_s, args.samples, not args.no_noise)
     if args.output:
         results.to_parquet(args.output, index=False)
+    if args.plot:
+        from benchmarks.curves.plot import anytime_figure
+
+        anytime_figure(results, world).write_html(args.plot, include_plotlyjs=True)
     setting = Setting(SPACES[SETTING["space"]], budget_s=args.budget_s)
     if {"random-full", "project"} <= set(arms):
         print(compute_ratio_line(results, setting))

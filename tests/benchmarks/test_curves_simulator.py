@@ -145,3 +145,44 @@ def test_noisy_curves_add_the_residual_of_a_configuration_rated_alike():
     mean, noisy = surrogate.curve(config), curves(config)
     np.testing.assert_allclose(noisy.val_acc, mean.val_acc + [-0.01, -0.02, -0.03])  # the strong one's, not +0.3
     np.testing.assert_allclose(noisy.seconds, 2 * mean.seconds)
+
+
+def test_the_accuracy_ranking_keeps_the_more_accurate_trial_where_the_loss_ranking_keeps_the_lower_loss():
+    from search.scheduling import Progress, Rungs, accuracy_only, loss_then_accuracy
+
+    calibrated = Progress(epochs=1, best_acc=0.40, best_loss=1.20)  # lower loss, lower accuracy
+    accurate = Progress(epochs=1, best_acc=0.45, best_loss=1.50)
+    for ranking, kept in ((loss_then_accuracy, "calibrated"), (accuracy_only, "accurate")):
+        rungs = Rungs([1], reduction_factor=2, ranking=ranking)
+        decisions = {name: rungs.decide(name, progress) for name, progress in
+                     (("calibrated", calibrated), ("accurate", accurate))}
+        # the first at a rung always goes on; the second is kept only if it ranks first of the two
+        assert decisions["accurate"] == (kept == "accurate")
+
+
+def test_paired_differences_by_hand():
+    import pandas as pd
+
+    from benchmarks.curves.defaults import paired
+
+    default = pd.DataFrame({"seed": [0, 1, 2], "best_20min": [0.50, 0.52, 0.54]})
+    variant = pd.DataFrame({"seed": [2, 1, 0], "best_20min": [0.55, 0.54, 0.53]})  # +0.01, +0.02, +0.03 by seed
+    mean, low, high = paired(variant, default, "best_20min")
+    assert mean == pytest.approx(0.02) and 0.01 - 1e-9 <= low <= mean <= high <= 0.03 + 1e-9
+
+
+def test_the_clock_takes_cpu_seconds_where_recorded_and_wall_seconds_before_they_were():
+    import pandas as pd
+
+    from benchmarks.curves.record import epoch_seconds
+
+    table = pd.DataFrame({"epoch_time_s": [10.0, 30.0], "eval_time_s": [2.0, None], "cpu_time_s": [None, 11.0]})
+    assert epoch_seconds(table).tolist() == [12.0, 11.0]
+    assert epoch_seconds(table.drop(columns="cpu_time_s")).tolist() == [12.0, 30.0]
+
+
+def test_an_unknown_arm_is_one_line_and_status_2(capsys):
+    from benchmarks.curves.simulate import main
+
+    assert main(["--arms", "project,bogus"]) == 2
+    assert capsys.readouterr().err.strip().count("\n") == 0
