@@ -5,19 +5,28 @@ The 20-minute command (`--space full --train-subset 8000 --max-epochs 9 --sample
 accuracy is placed in the simulated distribution of the same strategy's best. A real result
 outside the simulated 95% interval means the simulator is off, and by how much is printed.
 
-    python -m benchmarks.curves check [--seeds 50]
+With `--run DIR` (a real 20-minute search's output folder), the surrogate is also checked
+trial by trial: its curve for each configuration that search trained, against the epochs it
+reported (accuracy in points, seconds per epoch as a factor; the real seconds are wall seconds
+of training and validation).
+
+    python -m benchmarks.curves check [--seeds 50] [--run results/full-20min]
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 
 from benchmarks.curves.arms import Setting
 from benchmarks.curves.record import SETTING
-from benchmarks.curves.simulate import load_world, run, table_missing
+from benchmarks.curves.simulate import World, load_world, run, table_missing
+from search.schema import EPOCHS_FILE, HYPERPARAMETERS, TRIALS_FILE
 from spaces import SPACES
 
 BUDGET_S, SAMPLES = 1200.0, 60  # the 20-minute command
@@ -42,14 +51,41 @@ REAL_RUNS = (
 )
 
 
+def trial_by_trial(world: World, run_dir: Path) -> str:
+    """The surrogate's mean curve against every epoch a real search's trained trials reported."""
+    trials = pq.read_table(run_dir / TRIALS_FILE).to_pandas()
+    epochs = pq.read_table(run_dir / EPOCHS_FILE).to_pandas()
+    trials = trials[trials["reused_from"].isna()]
+    acc_errors, second_ratios = [], []
+    for trial in trials.itertuples():
+        curve = world.surrogate.curve({name: getattr(trial, name) for name in HYPERPARAMETERS})
+        reported = epochs[(epochs["trial_id"] == trial.trial_id) & epochs["val_acc"].notna()]
+        index = reported["epoch"].to_numpy() - 1
+        acc_errors += list(reported["val_acc"].to_numpy() - curve.val_acc[index])
+        seconds = reported["epoch_time_s"].to_numpy() + reported["eval_time_s"].fillna(0).to_numpy()
+        second_ratios += list(np.log(seconds / curve.seconds[index]))
+    acc, ratios = np.array(acc_errors), np.exp(np.array(second_ratios))
+    return (f"{run_dir}: {len(trials)} trained trials, {len(acc)} epochs; real minus surrogate accuracy: mean "
+            f"{100 * acc.mean():+.1f} points, mean absolute {100 * np.abs(acc).mean():.1f}; real seconds per epoch "
+            f"over the surrogate's: median ×{np.median(ratios):.2f} (middle 90% ×{np.percentile(ratios, 5):.2f}–"
+            f"×{np.percentile(ratios, 95):.2f})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.curves check", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
+    parser.add_argument("--run", type=Path, help="a real search's output folder, to check the surrogate trial by trial")
     args = parser.parse_args(argv)
     if table_missing():
         return 2
+    if args.run and not (args.run / EPOCHS_FILE).exists():
+        print(f"benchmarks.curves: error: {args.run / EPOCHS_FILE} does not exist (--run takes a search's folder)",
+              file=sys.stderr)
+        return 2
     world = load_world()
     print(world.describe())
+    if args.run:
+        print(trial_by_trial(world, args.run))
     setting = Setting(SPACES[SETTING["space"]], max_epochs=SETTING["max_epochs"], budget_s=BUDGET_S, samples=SAMPLES)
     arms = sorted({r.arm for r in REAL_RUNS})
     for noise in (True, False):
