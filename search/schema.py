@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 TRIALS_FILE = "trials.parquet"
@@ -72,6 +73,13 @@ def full_run_time_s(train_time_s: float, epochs: int, max_epochs: int, first_epo
 def dominates(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     """Pareto dominance for coordinates to minimise: `a` no worse anywhere and better somewhere."""
     return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))
+
+
+def dominance_matrix(points: np.ndarray) -> np.ndarray:
+    """`dominates` for every pair of rows at once: [i, j] is True where row i dominates row j."""
+    no_worse = (points[:, None, :] <= points[None, :, :]).all(axis=2)
+    better = (points[:, None, :] < points[None, :, :]).any(axis=2)
+    return no_worse & better
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import math
 
-from search.schema import dominates
+import numpy as np
+
+from search.schema import dominance_matrix
 from search.scheduling.successive_halving import Progress, quality
 
 
@@ -37,14 +39,22 @@ def pareto_ranking(recorded: dict[str, Progress]) -> dict[str, tuple]:
 
 
 def non_dominated_fronts(points: dict[str, tuple[float, ...]]) -> list[list[str]]:
-    """Fronts of points to minimise in every coordinate: the first is the non-dominated set."""
-    remaining = dict(points)
+    """Fronts of points to minimise in every coordinate: the first is the non-dominated set.
+
+    Deb's fast non-dominated sort: every pair compared once (in numpy), then fronts peeled by
+    counting dominators, so a rung of hundreds of trials ranks in milliseconds."""
+    ids = list(points)
+    if not ids:
+        return []
+    dominated_by = dominance_matrix(np.array([points[i] for i in ids], dtype=float).reshape(len(ids), -1))
+    dominators = dominated_by.sum(axis=0)
+    remaining = np.ones(len(ids), dtype=bool)
     fronts = []
-    while remaining:
-        front = [a for a, pa in remaining.items() if not any(dominates(pb, pa) for pb in remaining.values())]
-        fronts.append(sorted(front))
-        for trial_id in front:
-            del remaining[trial_id]
+    while remaining.any():
+        front = remaining & (dominators == 0)
+        fronts.append(sorted(ids[i] for i in np.flatnonzero(front)))
+        remaining &= ~front
+        dominators = dominators - dominated_by[front].sum(axis=0)
     return fronts
 
 

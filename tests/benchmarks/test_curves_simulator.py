@@ -186,3 +186,10 @@ def test_an_unknown_arm_is_one_line_and_status_2(capsys):
 
     assert main(["--arms", "project,bogus"]) == 2
     assert capsys.readouterr().err.strip().count("\n") == 0
+
+
+def test_check_on_a_folder_that_is_not_a_search_is_one_line_and_status_2(tmp_path, capsys):
+    from benchmarks.curves.check import main
+
+    assert main(["--run", str(tmp_path)]) == 2
+    assert "does not exist" in capsys.readouterr().err

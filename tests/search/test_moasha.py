@@ -51,3 +51,26 @@ def test_trials_tied_on_loss_and_time_are_ranked_by_accuracy_as_the_docstring_sa
     assert rungs.decide("worse", tied["worse"])  # alone at the rung so far
     assert rungs.decide("better", tied["better"]) and not rungs.decide("third", Progress(
         epochs=1, best_acc=0.20, best_loss=1.5, train_time_s=10.0))
+
+
+def test_fast_fronts_equal_the_definition_on_random_points_with_ties_and_infinities():
+    import math
+    import random
+
+    from search.schema import dominates
+    from search.scheduling.moasha import non_dominated_fronts
+
+    def by_definition(points):  # each front: the points no remaining point dominates
+        remaining, fronts = dict(points), []
+        while remaining:
+            front = [a for a, pa in remaining.items() if not any(dominates(pb, pa) for pb in remaining.values())]
+            fronts.append(sorted(front))
+            for trial_id in front:
+                del remaining[trial_id]
+        return fronts
+
+    rng = random.Random(0)
+    for _ in range(200):
+        points = {f"t{i}": (rng.choice([rng.randint(0, 5), math.inf]), rng.choice([rng.random(), 1.0, math.inf]))
+                  for i in range(rng.randint(0, 40))}
+        assert non_dominated_fronts(points) == by_definition(points)
