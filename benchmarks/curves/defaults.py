@@ -14,25 +14,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-import numpy as np
 import pandas as pd
 
 from benchmarks.curves.arms import Setting
 from benchmarks.curves.record import SETTING
-from benchmarks.curves.simulate import load_world, run, table_missing
+from benchmarks.curves.simulate import load_world, paired, run, table_missing
 from spaces import SPACES
 
 VARIANTS = {"grace_epochs": (1, 3), "reduction_factor": (2, 4), "ranking": ("accuracy",), "tpe_startup": (0, 10),
             "baselines": (False,)}
 AT_MINUTES = (10, 20, 60)
-
-
-def paired(variant: pd.DataFrame, default: pd.DataFrame, column: str, seed: int = 0) -> tuple[float, float, float]:
-    """Mean per-seed difference (variant − default) and its bootstrap 95% interval."""
-    diff = (variant.set_index("seed")[column] - default.set_index("seed")[column]).dropna().to_numpy()
-    rng = np.random.default_rng(seed)
-    boot = [rng.choice(diff, len(diff)).mean() for _ in range(2000)]
-    return float(diff.mean()), float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -126,6 +126,24 @@ def ratio_with_interval(numerator: np.ndarray, denominator: np.ndarray, seed: in
     return ratio, float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
 
 
+def paired(variant: pd.DataFrame, default: pd.DataFrame, column: str, seed: int = 0) -> tuple[float, float, float]:
+    """Mean per-seed difference (variant − default) and its bootstrap 95% interval."""
+    diff = (variant.set_index("seed")[column] - default.set_index("seed")[column]).dropna().to_numpy()
+    rng = np.random.default_rng(seed)
+    boot = [rng.choice(diff, len(diff)).mean() for _ in range(2000)]
+    return float(diff.mean()), float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
+
+
+def against_line(results: pd.DataFrame, arm: str, other: str) -> str:
+    """`arm` minus `other`, paired by seed, at every budget: mean points and 95% interval."""
+    mine, theirs = results[results["arm"] == arm], results[results["arm"] == other]
+    parts = []
+    for column in [c for c in results if c.startswith("best_")]:
+        mean, low, high = paired(mine, theirs, column)
+        parts.append(f"{column.removeprefix('best_')} {100 * mean:+.2f} ({100 * low:+.2f}…{100 * high:+.2f})")
+    return f"{arm} − {other}, best val_acc in points, paired by seed (95% CI): " + "; ".join(parts)
+
+
 def compute_ratio_line(results: pd.DataFrame, setting: Setting) -> str:
     """random-full's compute to the target over the project's; a run that never reached it is
     counted as all it could spend (slots × budget), a lower bound on its true cost."""
@@ -194,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
 
         anytime_figure(results, world).write_html(args.plot, include_plotlyjs=True)
     setting = Setting(SPACES[SETTING["space"]], budget_s=args.budget_s)
+    if {"optuna-hyperband", "project"} <= set(arms):
+        print(against_line(results, "project", "optuna-hyperband"))
     if {"random-full", "project"} <= set(arms):
         print(compute_ratio_line(results, setting))
     if {"pareto", "project"} <= set(arms):

@@ -31,7 +31,8 @@ from spaces.space import SearchSpace
 
 @dataclass(frozen=True)
 class Curve:
-    """One configuration trained to the end: per epoch, its accuracy, loss and seconds."""
+    """One configuration trained to the end: per epoch, its accuracy, loss and seconds. A curve
+    shorter than the search's epochs diverged after its last epoch (a non-finite loss)."""
 
     val_acc: np.ndarray
     val_loss: np.ndarray
@@ -136,7 +137,8 @@ def simulate(space: SearchSpace, study: optuna.Study, stopper: Stopper, curves: 
     ones first, e.g. the study's baselines). Each epoch is reported to Optuna as an
     intermediate value, so samplers see pruned trials as `search.run`'s truthful study shows
     them. A trial that finishes every epoch is told COMPLETE with its last accuracy (or, for a
-    two-objective study, with its accuracy and its training time), one stopped early PRUNED.
+    two-objective study, with its accuracy and its training time), one stopped early PRUNED; a
+    diverged one (its curve ends early) COMPLETE with its last accuracy, as `search.run` tells it.
     With `reuse`, a configuration a finished trial already trained costs nothing: its results
     are taken again at once, as `search.run` replays duplicates.
     """
@@ -177,7 +179,7 @@ def simulate(space: SearchSpace, study: optuna.Study, stopper: Stopper, curves: 
         if not two_objectives:
             optuna_trial.report(acc, epoch)
         keep = stopper.keep(number, epoch, acc, loss, train_time, seconds, optuna_trial)
-        if epoch >= max_epochs:
+        if epoch >= max_epochs or epoch >= len(curve.val_acc):  # the end, or a diverged curve's last epoch
             values = [acc, train_time] if two_objectives else acc
             _tell(study, optuna_trial, values, TrialState.COMPLETE)
             finished[key] = (curve, epoch)
@@ -200,7 +202,7 @@ def _replay(trace: Trace, study: optuna.Study, optuna_trial: optuna.Trial, curve
                                     float(curve.val_loss[epoch - 1]), 0.0))
         if not two_objectives:
             optuna_trial.report(float(curve.val_acc[epoch - 1]), epoch)
-    if epochs >= max_epochs:
+    if epochs >= max_epochs or epochs >= len(curve.val_acc):
         values = [float(curve.val_acc[epochs - 1]), float(curve.seconds[:epochs].sum())] if two_objectives \
             else float(curve.val_acc[epochs - 1])
         _tell(study, optuna_trial, values, TrialState.COMPLETE)

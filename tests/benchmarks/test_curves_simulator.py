@@ -163,7 +163,7 @@ def test_the_accuracy_ranking_keeps_the_more_accurate_trial_where_the_loss_ranki
 def test_paired_differences_by_hand():
     import pandas as pd
 
-    from benchmarks.curves.defaults import paired
+    from benchmarks.curves.simulate import paired
 
     default = pd.DataFrame({"seed": [0, 1, 2], "best_20min": [0.50, 0.52, 0.54]})
     variant = pd.DataFrame({"seed": [2, 1, 0], "best_20min": [0.55, 0.54, 0.53]})  # +0.01, +0.02, +0.03 by seed
@@ -193,3 +193,17 @@ def test_check_on_a_folder_that_is_not_a_search_is_one_line_and_status_2(tmp_pat
 
     assert main(["--run", str(tmp_path)]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_diverged_curve_ends_its_trial_after_its_last_epoch_and_is_told_complete():
+    def diverging(config: dict) -> Curve:
+        if config["lr"] == 0.2:  # B diverges after its first epoch
+            return Curve(np.array([0.13]), np.array([9.9]), np.array([2.0]))
+        return _curve(config)
+
+    study = _study()
+    trace = simulate(SPACE, study, NoStopping(), diverging, slots=1, budget_s=100, max_epochs=3, samples=4)
+    # one slot: A 3 s (ends at 3), B one epoch of 2 s (ends at 5), C 3 s (8), D 9 s (17)
+    assert [r.time_s for r in trace.reports if r.trial == 1] == [5] and trace.reports[-1].time_s == 17
+    assert study.trials[1].state == optuna.trial.TrialState.COMPLETE and study.trials[1].value == 0.13
+    assert trace.stopped_early == set()
