@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from benchmarks.curves.arms import Setting
 from benchmarks.curves.record import SETTING
-from benchmarks.curves.simulate import World, load_world, run, table_missing
+from benchmarks.curves.simulate import add_table_option, World, load_world, run, table_missing
 from search.schema import EPOCHS_FILE, HYPERPARAMETERS, TRIALS_FILE
 from spaces import SPACES
 
@@ -74,15 +74,16 @@ def trial_by_trial(world: World, run_dir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.curves check", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
+    add_table_option(parser)
     parser.add_argument("--run", type=Path, help="a real search's output folder, to check the surrogate trial by trial")
     args = parser.parse_args(argv)
-    if table_missing():
+    if table_missing(args.table):
         return 2
     if args.run and not (args.run / EPOCHS_FILE).exists():
         print(f"benchmarks.curves: error: {args.run / EPOCHS_FILE} does not exist (--run takes a search's folder)",
               file=sys.stderr)
         return 2
-    world = load_world()
+    world = load_world(args.table)
     print(world.describe())
     if args.run:
         print(trial_by_trial(world, args.run))

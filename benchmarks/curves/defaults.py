@@ -18,7 +18,7 @@ import pandas as pd
 
 from benchmarks.curves.arms import Setting
 from benchmarks.curves.record import SETTING
-from benchmarks.curves.simulate import load_world, paired, run, table_missing
+from benchmarks.curves.simulate import add_table_option, load_world, paired, run, table_missing
 from spaces import SPACES
 
 VARIANTS = {"grace_epochs": (1, 3), "reduction_factor": (2, 4), "ranking": ("accuracy",), "tpe_startup": (0, 10),
@@ -29,11 +29,12 @@ AT_MINUTES = (10, 20, 60)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.curves defaults", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
+    add_table_option(parser)
     parser.add_argument("--budget-s", type=float, default=3600)
     args = parser.parse_args(argv)
-    if table_missing():
+    if table_missing(args.table):
         return 2
-    world = load_world()
+    world = load_world(args.table)
     print(world.describe(), flush=True)
     default = Setting(SPACES[SETTING["space"]], max_epochs=SETTING["max_epochs"], budget_s=args.budget_s)
     baseline = run(["project"], args.seeds, default, world)

@@ -18,9 +18,11 @@ import argparse
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmarks.curves.arms import ARMS, Setting, build
@@ -61,8 +63,8 @@ class World:
                 f"seconds per epoch within ×{self.error.seconds_ratio:.2f}")
 
 
-def load_world(table: pd.DataFrame | None = None) -> World:
-    table = pq.read_table(TABLE).to_pandas() if table is None else table
+def load_world(path: Path = TABLE) -> World:
+    table = pq.read_table(path).to_pandas()
     max_epochs = SETTING["max_epochs"]
     residuals = held_out_residuals(table, max_epochs)
     finals = table.sort_values("epoch").groupby("config_id").last()
@@ -163,11 +165,11 @@ def hypervolume_ratio_line(results: pd.DataFrame) -> str:
     return f"hypervolume_ratio={ratio:.2f} (95% CI {low:.2f}–{high:.2f})"
 
 
-def simulated_benchmark(arms: list[str], seeds: int, budget_s: float, samples: int,
-                        noise: bool = True) -> tuple[pd.DataFrame, World]:
+def simulated_benchmark(arms: list[str], seeds: int, budget_s: float, samples: int, noise: bool = True,
+                        table: Path = TABLE) -> tuple[pd.DataFrame, World]:
     """Load the world, print what it is, run the arms and print their summary; for the benchmarks' last lines."""
     started = time.time()
-    world = load_world()
+    world = load_world(table)
     print(world.describe(), flush=True)
     setting = Setting(SPACES[SETTING["space"]], max_epochs=SETTING["max_epochs"], budget_s=budget_s, samples=samples)
     results = run(arms, seeds, setting, world, noise)
@@ -178,12 +180,26 @@ def simulated_benchmark(arms: list[str], seeds: int, budget_s: float, samples: i
     return results, world
 
 
-def table_missing() -> bool:
-    if TABLE.exists():
-        return False
-    print(f"benchmarks.curves: error: {TABLE} is missing; record it first (python -m benchmarks.curves record)",
-          file=sys.stderr)
+def table_missing(path: Path = TABLE) -> bool:
+    """True (with one line on stderr) unless `path` is a table of recorded curves."""
+    if not path.is_file():
+        problem = "is missing; record it first (python -m benchmarks.curves record)"
+    else:
+        try:
+            columns = set(pq.read_schema(path).names)
+        except (OSError, pa.ArrowException) as error:
+            problem = f"is not a Parquet table ({str(error).splitlines()[0]})"
+        else:
+            lacking = sorted({"config_id", "epoch", "val_acc", "val_loss", "epoch_time_s"} - columns)
+            if not lacking:
+                return False
+            problem = f"is not a table of recorded curves (no {', '.join(lacking)})"
+    print(f"benchmarks.curves: error: {path} {problem}", file=sys.stderr)
     return True
+
+
+def add_table_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--table", type=Path, default=TABLE, help=f"the recorded curves (default {TABLE.name})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,15 +212,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="the surrogate's mean curves alone, without held-out residuals added")
     parser.add_argument("--output", help="also write every seed's figures to this Parquet file")
     parser.add_argument("--plot", help="also draw the anytime best accuracy of every arm to this HTML file")
+    add_table_option(parser)
     args = parser.parse_args(argv)
     arms = args.arms.split(",")
     unknown = sorted(set(arms) - set(ARMS))
     if unknown:
         print(f"benchmarks.curves: error: unknown arm {unknown[0]!r}; arms are {', '.join(ARMS)}", file=sys.stderr)
         return 2
-    if table_missing():
+    if table_missing(args.table):
         return 2
-    results, world = simulated_benchmark(arms, args.seeds, args.budget_s, args.samples, not args.no_noise)
+    results, world = simulated_benchmark(arms, args.seeds, args.budget_s, args.samples, not args.no_noise, args.table)
     if args.output:
         results.to_parquet(args.output, index=False)
     if args.plot:

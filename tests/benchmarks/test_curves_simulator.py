@@ -207,3 +207,19 @@ def test_a_diverged_curve_ends_its_trial_after_its_last_epoch_and_is_told_comple
     assert [r.time_s for r in trace.reports if r.trial == 1] == [5] and trace.reports[-1].time_s == 17
     assert study.trials[1].state == optuna.trial.TrialState.COMPLETE and study.trials[1].value == 0.13
     assert trace.stopped_early == set()
+
+
+@pytest.mark.parametrize("content", [b"not parquet", None])
+def test_a_table_that_is_not_recorded_curves_is_one_line_and_status_2(tmp_path, capsys, content):
+    import pandas as pd
+
+    from benchmarks.curves.simulate import main
+
+    table = tmp_path / "curves.parquet"
+    if content is None:
+        pd.DataFrame({"config_id": [0], "epoch": [1]}).to_parquet(table)
+    else:
+        table.write_bytes(content)
+    before = table.read_bytes()
+    assert main(["--table", str(table), "--seeds", "1"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1 and table.read_bytes() == before
