@@ -3,8 +3,9 @@
 A sampler proposes configurations the table never trained, so the simulator needs curves for
 them: validation accuracy, validation loss and seconds per epoch as functions of (configuration,
 epoch), each a random forest (scikit-learn) on every recorded epoch — categorical
-hyperparameters one-hot, the learning rate in decades, the batch size in halvings, seconds on a
-log scale. Its error on configurations it never saw (grouped 5-fold, a configuration's epochs
+hyperparameters one-hot, the learning rate in decades, the batch size in halvings, loss and seconds on a
+log scale (some runs explode to a finite loss of 1e8, which would swamp a forest fitted on the raw loss and turn
+the loss-ranked rungs into noise). Its error on configurations it never saw (grouped 5-fold, a configuration's epochs
 together) is reported beside every figure the simulator gives.
 """
 
@@ -24,7 +25,7 @@ from benchmarks.curves.simulator import Curve
 from search.schema import HYPERPARAMETERS
 
 NUMERIC = {"lr": math.log10, "batch_size": math.log2, "dropout": float, "weight_decay": lambda v: math.log10(v + 1e-6)}
-TARGETS = ("val_acc", "val_loss", "log_seconds")
+TARGETS = ("val_acc", "log_val_loss", "log_seconds")
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class CurveSurrogate:
             epochs = np.arange(1, self.max_epochs + 1)
             x = self._features([config] * len(epochs), epochs)
             self._cache[key] = Curve(val_acc=np.clip(_predict(self.models["val_acc"], x), 0, 1),
-                                     val_loss=_predict(self.models["val_loss"], x),
+                                     val_loss=np.exp(_predict(self.models["log_val_loss"], x)),
                                      seconds=np.exp(_predict(self.models["log_seconds"], x)))
         return self._cache[key]
 
@@ -71,7 +72,7 @@ class CurveSurrogate:
     def _targets(table: pd.DataFrame) -> dict[str, np.ndarray]:
         seconds = epoch_seconds(table)
         return {"val_acc": table["val_acc"].astype(float).to_numpy(),
-                "val_loss": table["val_loss"].astype(float).fillna(table["val_loss"].max()).to_numpy(),
+                "log_val_loss": np.log(_finite_loss(table["val_loss"], table)),
                 "log_seconds": np.log(seconds.clip(lower=1e-3)).to_numpy()}
 
 
@@ -81,7 +82,7 @@ class Residual:
 
     predicted_final: float    # the held-out prediction of its last-epoch accuracy
     val_acc: np.ndarray       # recorded minus predicted, per epoch
-    val_loss: np.ndarray
+    val_loss: np.ndarray      # in log loss
     log_seconds: np.ndarray
 
 
@@ -96,10 +97,10 @@ def held_out_residuals(table: pd.DataFrame, max_epochs: int, folds: int = 5, see
             config = {name: group[name].iloc[0] for name in HYPERPARAMETERS if name in group}
             curve = surrogate.curve(config)
             epochs = group["epoch"].to_numpy() - 1
-            loss = group["val_loss"].astype(float).fillna(table["val_loss"].max()).to_numpy()
+            loss = _finite_loss(group["val_loss"], table)
             residuals.append(Residual(float(curve.val_acc[epochs[-1]]),
                                       group["val_acc"].to_numpy(dtype=float) - curve.val_acc[epochs],
-                                      loss - curve.val_loss[epochs],
+                                      np.log(loss) - np.log(curve.val_loss[epochs]),
                                       np.log(epoch_seconds(group).to_numpy()) - np.log(curve.seconds[epochs])))
     return residuals
 
@@ -132,8 +133,13 @@ class NoisyCurves:
         residual = self.residuals[int(self.rng.choice(nearest))]
         epochs = min(len(mean.val_acc), len(residual.val_acc))
         return Curve(val_acc=np.clip(mean.val_acc[:epochs] + residual.val_acc[:epochs], 0, 1),
-                     val_loss=mean.val_loss[:epochs] + residual.val_loss[:epochs],
+                     val_loss=mean.val_loss[:epochs] * np.exp(residual.val_loss[:epochs]),
                      seconds=mean.seconds[:epochs] * np.exp(residual.log_seconds[:epochs]))
+
+
+def _finite_loss(loss: pd.Series, table: pd.DataFrame) -> np.ndarray:
+    """Validation loss with a diverged epoch's missing loss as the table's worst."""
+    return loss.astype(float).fillna(table["val_loss"].max()).to_numpy()
 
 
 def _predict(forest: RandomForestRegressor, x: np.ndarray) -> np.ndarray:

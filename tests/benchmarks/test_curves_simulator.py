@@ -223,3 +223,14 @@ def test_a_table_that_is_not_recorded_curves_is_one_line_and_status_2(tmp_path, 
     before = table.read_bytes()
     assert main(["--table", str(table), "--seeds", "1"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1 and table.read_bytes() == before
+
+
+def test_an_exploding_loss_does_not_swamp_the_surrogates_loss_for_ordinary_configurations():
+    from benchmarks.curves.design import sobol_configs
+    from benchmarks.curves.surrogate import CurveSurrogate
+    from spaces import SPACES
+
+    table = _planted_table()
+    table.loc[table["config_id"] == 0, "val_loss"] = 2.8e8  # a finite but exploded run, as recorded on FER2013
+    config = {**sobol_configs(SPACES["full"], points=2)[1], "optimizer": "adamw", "arch": "arch1"}
+    assert CurveSurrogate(table, max_epochs=3).curve(config).val_loss[-1] == pytest.approx(2 - 0.6, rel=0.1)
