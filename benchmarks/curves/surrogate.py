@@ -3,10 +3,11 @@
 A sampler proposes configurations the table never trained, so the simulator needs curves for
 them: validation accuracy, validation loss and seconds per epoch as functions of (configuration,
 epoch), each a random forest (scikit-learn) on every recorded epoch — categorical
-hyperparameters one-hot, the learning rate in decades, the batch size in halvings, loss and seconds on a
-log scale (some runs explode to a finite loss of 1e8, which would swamp a forest fitted on the raw loss and turn
-the loss-ranked rungs into noise). Its error on configurations it never saw (grouped 5-fold, a configuration's epochs
-together) is reported beside every figure the simulator gives.
+hyperparameters one-hot, the learning rate in decades, the batch size in halvings, loss and
+seconds on a log scale (some runs explode to a finite loss of 1e8, which would swamp a forest
+fitted on the raw loss and turn the loss-ranked rungs into noise). Its error on configurations
+it never saw (grouped 5-fold, a configuration's epochs together) is reported beside every
+figure the simulator gives.
 """
 
 from __future__ import annotations
