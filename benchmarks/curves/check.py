@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             low, median, high = np.percentile(simulated, [2.5, 50, 97.5])
             inside = low <= real.best_val_acc <= high
             off = 0.0 if inside else min(abs(real.best_val_acc - low), abs(real.best_val_acc - high))
+            percentile = 100 * np.mean(simulated <= real.best_val_acc)
             print(f"  {real.when} {real.arm}: real {real.best_val_acc:.3f}; simulated median {median:.3f} "
-                  f"(95% {low:.3f}–{high:.3f}); the real run is at the {100 * np.mean(simulated <= real.best_val_acc):.0f}th "
+                  f"(95% {low:.3f}–{high:.3f}); the real run is at the {percentile:.0f}th "
                   f"percentile, {'inside' if inside else f'outside by {100 * off:.1f} points'} ({real.source})")
     return 0

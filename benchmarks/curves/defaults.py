@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             row = {"variant": f"{knob} = {value}"}
             for m in minutes:
                 mean, low, high = paired(variant, baseline, f"best_{m}min")
-                row[f"{m} min"] = f"{variant[f'best_{m}min'].median():.3f} ({100 * mean:+.2f} pts, {100 * low:+.2f}…{100 * high:+.2f})"
+                row[f"{m} min"] = (f"{variant[f'best_{m}min'].median():.3f} "
+                                   f"({100 * mean:+.2f} pts, {100 * low:+.2f}…{100 * high:+.2f})")
             row["CPU-s to target"] = f"{variant['compute_to_target_s'].median():.0f}"
             rows.append(row)
             print(f"  {row['variant']}: done", flush=True)

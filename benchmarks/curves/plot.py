@@ -20,7 +20,8 @@ def anytime_figure(results: pd.DataFrame, world) -> go.Figure:
                                     hoverinfo="skip", showlegend=False, legendgroup=arm))
         figure.add_trace(go.Scatter(x=minutes, y=median, name=arm, line={"color": colour}, legendgroup=arm))
     figure.add_hline(y=world.best, line_dash="dot", annotation_text=f"table's best {world.best:.3f}")
-    figure.add_hline(y=world.target, line_dash="dash", annotation_text="within 1 point", annotation_position="bottom right")
+    figure.add_hline(y=world.target, line_dash="dash", annotation_text="within 1 point",
+                     annotation_position="bottom right")
     seeds = results["seed"].nunique()
     figure.update_layout(title=f"Best validation accuracy so far, median and 95% band over {seeds} seeds "
                                f"(simulated, {world.configurations} recorded configurations, two slots)",
