@@ -102,16 +102,14 @@ def main() -> None:
 
 
 def simulated(seeds: int) -> None:
-    from benchmarks.curves.arms import Setting
-    from benchmarks.curves.record import SETTING
+    from benchmarks.curves.arms import recorded_setting
     from benchmarks.curves.simulate import against_line, compute_ratio_line, simulated_benchmark, table_missing
-    from spaces import SPACES
 
     if table_missing():
         raise SystemExit(2)
     results, _ = simulated_benchmark(SIMULATED_ARMS, seeds, budget_s=3600, samples=400)
     print(against_line(results, "project", "optuna-hyperband"))
-    print(compute_ratio_line(results, Setting(SPACES[SETTING["space"]], budget_s=3600)))
+    print(compute_ratio_line(results, recorded_setting(budget_s=3600)))
 
 
 if __name__ == "__main__":

@@ -22,10 +22,12 @@ from pathlib import Path
 
 import optuna
 
+from benchmarks.curves.record import SETTING
 from benchmarks.curves.simulator import NoStopping, OptunaPruning, ProjectHalving, RayAsha, Stopper
 from search.options import OBJECTIVES, SearchOptions
 from search.scheduling import SuccessiveHalving, accuracy_only, loss_then_accuracy, pareto_ranking
 from search.tuner import TPE_STARTUP_TRIALS, optuna_sampler
+from spaces import SPACES
 from spaces.space import SearchSpace
 
 ARMS = ("random-full", "tpe-full", "random-asha", "optuna-hyperband", "project", "pareto", "pareto-full")
@@ -50,6 +52,11 @@ class Setting:
     @property
     def grace(self) -> int:
         return min(self.grace_epochs or self.space.grace_epochs, self.max_epochs)
+
+
+def recorded_setting(**overrides) -> Setting:
+    """The search of the recorded table's setting (its space and epochs), with `overrides`."""
+    return Setting(SPACES[SETTING["space"]], max_epochs=SETTING["max_epochs"], **overrides)
 
 
 @dataclass(frozen=True)

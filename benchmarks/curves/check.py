@@ -23,11 +23,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from benchmarks.curves.arms import Setting
-from benchmarks.curves.record import SETTING
-from benchmarks.curves.simulate import add_table_option, World, load_world, run, table_missing
+from benchmarks.curves.arms import recorded_setting
+from benchmarks.curves.record import epoch_seconds
+from benchmarks.curves.simulate import World, add_table_option, load_world, run, table_missing
 from search.schema import EPOCHS_FILE, HYPERPARAMETERS, TRIALS_FILE
-from spaces import SPACES
 
 BUDGET_S, SAMPLES = 1200.0, 60  # the 20-minute command
 
@@ -62,8 +61,7 @@ def trial_by_trial(world: World, run_dir: Path) -> str:
         reported = epochs[(epochs["trial_id"] == trial.trial_id) & epochs["val_acc"].notna()]
         index = reported["epoch"].to_numpy() - 1
         acc_errors += list(reported["val_acc"].to_numpy() - curve.val_acc[index])
-        seconds = reported["epoch_time_s"].to_numpy() + reported["eval_time_s"].fillna(0).to_numpy()
-        second_ratios += list(np.log(seconds / curve.seconds[index]))
+        second_ratios += list(np.log(epoch_seconds(reported).to_numpy() / curve.seconds[index]))
     acc, ratios = np.array(acc_errors), np.exp(np.array(second_ratios))
     return (f"{run_dir}: {len(trials)} trained trials, {len(acc)} epochs; real minus surrogate accuracy: mean "
             f"{100 * acc.mean():+.1f} points, mean absolute {100 * np.abs(acc).mean():.1f}; real seconds per epoch "
@@ -87,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     print(world.describe())
     if args.run:
         print(trial_by_trial(world, args.run))
-    setting = Setting(SPACES[SETTING["space"]], max_epochs=SETTING["max_epochs"], budget_s=BUDGET_S, samples=SAMPLES)
+    setting = recorded_setting(budget_s=BUDGET_S, samples=SAMPLES)
     arms = sorted({r.arm for r in REAL_RUNS})
     for noise in (True, False):
         results = run(arms, args.seeds, setting, world, noise)

@@ -16,10 +16,8 @@ import dataclasses
 
 import pandas as pd
 
-from benchmarks.curves.arms import Setting
-from benchmarks.curves.record import SETTING
+from benchmarks.curves.arms import recorded_setting
 from benchmarks.curves.simulate import add_table_option, load_world, paired, run, table_missing
-from spaces import SPACES
 
 VARIANTS = {"grace_epochs": (1, 3), "reduction_factor": (2, 4), "ranking": ("accuracy",), "tpe_startup": (0, 10),
             "baselines": (False,)}
@@ -36,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     world = load_world(args.table)
     print(world.describe(), flush=True)
-    default = Setting(SPACES[SETTING["space"]], max_epochs=SETTING["max_epochs"], budget_s=args.budget_s)
+    default = recorded_setting(budget_s=args.budget_s)
     baseline = run(["project"], args.seeds, default, world)
     minutes = [m for m in AT_MINUTES if 60 * m <= args.budget_s]
     rows = [{"variant": f"default (first rung {default.grace}, η {default.reduction_factor}, {default.ranking}, "

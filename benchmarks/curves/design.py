@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from scipy.stats import qmc
 
@@ -47,7 +46,3 @@ def value_at(dimension: BaseDistribution, u: float) -> Any:
         return int(min(high, math.floor(value + 0.5)))
     assert isinstance(dimension, FloatDistribution)
     return float(value)
-
-
-def as_array(configs: list[dict[str, Any]], names: list[str]) -> np.ndarray:
-    return np.array([[config.get(name) for name in names] for config in configs], dtype=object)

@@ -25,14 +25,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchmarks.curves.arms import ARMS, Setting, build
+from benchmarks.curves.arms import ARMS, Setting, build, recorded_setting
 from benchmarks.curves.record import SETTING, TABLE, epoch_seconds
 from benchmarks.curves.simulator import Trace, simulate
 from benchmarks.curves.surrogate import (CurveSurrogate, HeldOutError, NoisyCurves, Residual, held_out_error,
                                          held_out_residuals)
 from benchmarks.hypervolume import hypervolume
 from reports.published import MAJORITY_ACCURACY
-from spaces import SPACES
 
 MINUTES = (5, 10, 20, 30, 40, 60)
 TOLERANCE = 0.01  # "within 1 point of the table's best"
@@ -93,9 +92,10 @@ def run(arms: list[str], seeds: int, setting: Setting, world: World, noise: bool
             trace = simulate(setting.space, built.study, built.stopper, curves, slots=setting.slots,
                              budget_s=setting.budget_s, max_epochs=setting.max_epochs, samples=setting.samples,
                              reuse=built.reuse)
+            anytime = [trace.best_by(60 * m) for m in range(1, int(setting.budget_s // 60) + 1)]  # minute by minute
             rows.append({"arm": arm, "seed": seed,
-                         **{f"best_{m}min": trace.best_by(60 * m) for m in MINUTES if 60 * m <= setting.budget_s},
-                         "anytime": [trace.best_by(60 * m) for m in range(1, int(setting.budget_s // 60) + 1)],
+                         **{f"best_{m}min": anytime[m - 1] for m in MINUTES if m <= len(anytime)},
+                         "anytime": anytime,
                          "compute_to_target_s": trace.compute_to_reach(world.target), "trials": len(trace.configs),
                          "hypervolume": front_hypervolume(trace, setting.max_epochs, world.reference_s)})
     return pd.DataFrame(rows)
@@ -171,7 +171,7 @@ def simulated_benchmark(arms: list[str], seeds: int, budget_s: float, samples: i
     started = time.time()
     world = load_world(table)
     print(world.describe(), flush=True)
-    setting = Setting(SPACES[SETTING["space"]], max_epochs=SETTING["max_epochs"], budget_s=budget_s, samples=samples)
+    setting = recorded_setting(budget_s=budget_s, samples=samples)
     results = run(arms, seeds, setting, world, noise)
     print(f"{seeds} seeds, budget {budget_s:.0f} simulated s, {setting.slots} slots, ≤ {samples} trials; "
           f"{'surrogate + held-out residuals' if noise else 'surrogate means'}; best val_acc by minute "
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.curves.plot import anytime_figure
 
         anytime_figure(results, world).write_html(args.plot, include_plotlyjs=True)
-    setting = Setting(SPACES[SETTING["space"]], budget_s=args.budget_s)
+    setting = recorded_setting(budget_s=args.budget_s)
     if {"optuna-hyperband", "project"} <= set(arms):
         print(against_line(results, "project", "optuna-hyperband"))
     if {"random-full", "project"} <= set(arms):
