@@ -16,6 +16,7 @@ project's own.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +26,16 @@ import optuna
 from benchmarks.curves.record import SETTING
 from benchmarks.curves.simulator import NoStopping, OptunaPruning, ProjectHalving, RayAsha, Stopper
 from search.options import OBJECTIVES, SearchOptions
-from search.scheduling import SuccessiveHalving, accuracy_only, loss_then_accuracy, pareto_ranking
+from search.scheduling import (SuccessiveHalving, accuracy_first, accuracy_only, accuracy_then_loss, loss_first,
+                               loss_then_accuracy, pareto_ranking)
 from search.tuner import TPE_STARTUP_TRIALS, optuna_sampler
 from spaces import SPACES
 from spaces.space import SearchSpace
 
 ARMS = ("random-full", "tpe-full", "random-asha", "optuna-hyperband", "project", "pareto", "pareto-full")
-RANKINGS = {"loss": loss_then_accuracy, "accuracy": accuracy_only}
+# The ranking at a rung, by name: the single-objective ranking, and the quality `--objective pareto` pairs with time.
+RANKINGS = {"loss": loss_then_accuracy, "accuracy": accuracy_only, "accuracy_then_loss": accuracy_then_loss}
+PARETO_QUALITIES = {"loss": loss_first, "accuracy": accuracy_first, "accuracy_then_loss": accuracy_first}
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,27 @@ class Setting:
     @property
     def grace(self) -> int:
         return min(self.grace_epochs or self.space.grace_epochs, self.max_epochs)
+
+
+KNOBS = ("grace_epochs", "reduction_factor", "ranking", "tpe_startup", "baselines")
+
+
+def parse_knob(text: str) -> tuple[str, object]:
+    """`knob=value` (from the command line) as a `Setting` override; ValueError with the reason."""
+    name, _, value = text.partition("=")
+    if name not in KNOBS or not value:
+        raise ValueError(f"{text!r} is not knob=value with a knob among {', '.join(KNOBS)}")
+    if name == "ranking":
+        if value not in RANKINGS:
+            raise ValueError(f"ranking {value!r} is not one of {', '.join(RANKINGS)}")
+        return name, value
+    if name == "baselines":
+        if value not in ("true", "false"):
+            raise ValueError(f"baselines {value!r} is not true or false")
+        return name, value == "true"
+    if not value.isdigit() or int(value) < (2 if name == "reduction_factor" else 0 if name == "tpe_startup" else 1):
+        raise ValueError(f"{name} {value!r} is not a whole number in its range")
+    return name, int(value)
 
 
 def recorded_setting(**overrides) -> Setting:
@@ -95,7 +120,8 @@ def build(arm: str, setting: Setting, seed: int) -> Arm:
         if arm == "pareto-full":
             return Arm(study, NoStopping(), reuse=True)
         moasha = SuccessiveHalving(max_t=setting.max_epochs, grace_period=setting.grace,
-                                   reduction_factor=setting.reduction_factor, ranking=pareto_ranking)
+                                   reduction_factor=setting.reduction_factor,
+                                   ranking=functools.partial(pareto_ranking, quality=PARETO_QUALITIES[setting.ranking]))
         return Arm(study, ProjectHalving(moasha), reuse=True)
     raise ValueError(f"The arm is {arm!r}, but must be one of {ARMS}")
 

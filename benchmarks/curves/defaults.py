@@ -6,7 +6,9 @@ same seeds as the default, so differences are paired: per seed, the variant's be
 accuracy minus the default's at 10, 20 and 60 simulated minutes, with a bootstrap 95% interval
 of the mean difference. The pareto strategies are compared by `simulate --arms pareto,pareto-full`.
 
-    python -m benchmarks.curves defaults [--seeds 50] [--budget-s 3600]
+    python -m benchmarks.curves defaults [--seeds 50] [--budget-s 3600] [--set ranking=accuracy …]
+
+`--set` moves the default the variants start from, so a second round can start from the first's choice.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import dataclasses
 import pandas as pd
 
 from benchmarks.curves.arms import recorded_setting
-from benchmarks.curves.simulate import add_table_option, load_world, paired, run, table_missing
+from benchmarks.curves.simulate import (add_knob_option, add_table_option, knob_overrides, load_world, paired, run,
+                                        table_missing)
 
-VARIANTS = {"grace_epochs": (1, 3), "reduction_factor": (2, 4), "ranking": ("accuracy",), "tpe_startup": (0, 10),
-            "baselines": (False,)}
+VARIANTS = {"grace_epochs": (1, 2, 3), "reduction_factor": (2, 3, 4),
+            "ranking": ("loss", "accuracy", "accuracy_then_loss"), "tpe_startup": (0, 10), "baselines": (True, False)}
 AT_MINUTES = (10, 20, 60)
 
 
@@ -29,12 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=50)
     add_table_option(parser)
     parser.add_argument("--budget-s", type=float, default=3600)
+    add_knob_option(parser)
     args = parser.parse_args(argv)
-    if table_missing(args.table):
+    overrides = knob_overrides(args.set)
+    if overrides is None or table_missing(args.table):
         return 2
     world = load_world(args.table)
     print(world.describe(), flush=True)
-    default = recorded_setting(budget_s=args.budget_s)
+    default = recorded_setting(budget_s=args.budget_s, **overrides)
     baseline = run(["project"], args.seeds, default, world)
     minutes = [m for m in AT_MINUTES if 60 * m <= args.budget_s]
     rows = [{"variant": f"default (first rung {default.grace}, η {default.reduction_factor}, {default.ranking}, "
@@ -43,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
              "CPU-s to target": f"{baseline['compute_to_target_s'].median():.0f}"}]
     for knob, values in VARIANTS.items():
         for value in values:
+            if getattr(default, knob) == value or (knob == "grace_epochs" and default.grace == value):
+                continue  # the default itself
             variant = run(["project"], args.seeds, dataclasses.replace(default, **{knob: value}), world)
             row = {"variant": f"{knob} = {value}"}
             for m in minutes:

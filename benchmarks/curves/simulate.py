@@ -9,7 +9,7 @@ bootstrap 95% interval) and `hypervolume_ratio=` (pareto's over the accuracy obj
 `benchmarks.search_efficiency` and `benchmarks.time_aware` print theirs from here.
 
     python -m benchmarks.curves simulate [--seeds 50] [--budget-s 3600] [--samples 400]
-        [--arms project,…] [--no-noise]
+        [--arms project,…] [--no-noise] [--set ranking=accuracy …]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchmarks.curves.arms import ARMS, Setting, build, recorded_setting
+from benchmarks.curves.arms import ARMS, Setting, build, parse_knob, recorded_setting
 from benchmarks.curves.record import SETTING, TABLE, epoch_seconds
 from benchmarks.curves.simulator import Trace, simulate
 from benchmarks.curves.surrogate import (CurveSurrogate, HeldOutError, NoisyCurves, Residual, held_out_error,
@@ -166,12 +166,12 @@ def hypervolume_ratio_line(results: pd.DataFrame) -> str:
 
 
 def simulated_benchmark(arms: list[str], seeds: int, budget_s: float, samples: int, noise: bool = True,
-                        table: Path = TABLE) -> tuple[pd.DataFrame, World]:
+                        table: Path = TABLE, overrides: dict | None = None) -> tuple[pd.DataFrame, World]:
     """Load the world, print what it is, run the arms and print their summary; for the benchmarks' last lines."""
     started = time.time()
     world = load_world(table)
     print(world.describe(), flush=True)
-    setting = recorded_setting(budget_s=budget_s, samples=samples)
+    setting = recorded_setting(budget_s=budget_s, samples=samples, **(overrides or {}))
     results = run(arms, seeds, setting, world, noise)
     print(f"{seeds} seeds, budget {budget_s:.0f} simulated s, {setting.slots} slots, ≤ {samples} trials; "
           f"{'surrogate + held-out residuals' if noise else 'surrogate means'}; best val_acc by minute "
@@ -202,6 +202,20 @@ def add_table_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--table", type=Path, default=TABLE, help=f"the recorded curves (default {TABLE.name})")
 
 
+def add_knob_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE",
+                        help="change one of the project's knobs (repeatable), e.g. ranking=accuracy")
+
+
+def knob_overrides(texts: list[str]) -> dict | None:
+    """The `--set` overrides, or None (with one line on stderr) when one is bad."""
+    try:
+        return dict(parse_knob(text) for text in texts)
+    except ValueError as error:
+        print(f"benchmarks.curves: error: --set {error}", file=sys.stderr)
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.curves simulate", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
@@ -213,7 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", help="also write every seed's figures to this Parquet file")
     parser.add_argument("--plot", help="also draw the anytime best accuracy of every arm to this HTML file")
     add_table_option(parser)
+    add_knob_option(parser)
     args = parser.parse_args(argv)
+    overrides = knob_overrides(args.set)
+    if overrides is None:
+        return 2
     arms = args.arms.split(",")
     unknown = sorted(set(arms) - set(ARMS))
     if unknown:
@@ -221,14 +239,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if table_missing(args.table):
         return 2
-    results, world = simulated_benchmark(arms, args.seeds, args.budget_s, args.samples, not args.no_noise, args.table)
+    results, world = simulated_benchmark(arms, args.seeds, args.budget_s, args.samples, not args.no_noise, args.table,
+                                         overrides)
     if args.output:
         results.to_parquet(args.output, index=False)
     if args.plot:
         from benchmarks.curves.plot import anytime_figure
 
         anytime_figure(results, world).write_html(args.plot, include_plotlyjs=True)
-    setting = recorded_setting(budget_s=args.budget_s)
+    setting = recorded_setting(budget_s=args.budget_s, **overrides)
     if {"optuna-hyperband", "project"} <= set(arms):
         print(against_line(results, "project", "optuna-hyperband"))
     if {"random-full", "project"} <= set(arms):

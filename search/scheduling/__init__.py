@@ -3,8 +3,8 @@ ranking (`pareto_ranking`, MOASHA) and its state in Tune's experiment snapshots.
 
 from search.scheduling.moasha import pareto_ranking
 from search.scheduling.scheduler_state import SchedulerState
-from search.scheduling.successive_halving import (Progress, Rungs, SuccessiveHalving, accuracy_only,
-                                                  loss_then_accuracy)
+from search.scheduling.successive_halving import (Progress, Rungs, SuccessiveHalving, accuracy_first,
+                                                  accuracy_only, accuracy_then_loss, loss_first, loss_then_accuracy)
 
-__all__ = ["Progress", "Rungs", "SchedulerState", "SuccessiveHalving", "accuracy_only", "loss_then_accuracy",
-           "pareto_ranking"]
+__all__ = ["Progress", "Rungs", "SchedulerState", "SuccessiveHalving", "accuracy_first", "accuracy_only",
+           "accuracy_then_loss", "loss_first", "loss_then_accuracy", "pareto_ranking"]

@@ -19,22 +19,26 @@ front instead of crowding at one end.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
 from search.schema import dominance_matrix
-from search.scheduling.successive_halving import Progress, quality
+from search.scheduling.successive_halving import Progress, loss_first
+
+# Orders one trial's progress: lower is better, the first element is the objective the front uses.
+Quality = Callable[[Progress], tuple[float, ...]]
 
 
-def pareto_ranking(recorded: dict[str, Progress]) -> dict[str, tuple]:
-    """Sort keys (front index, −crowding distance, −best accuracy) for the trials at a rung:
-    lower is better; the accuracy breaks what the front and the crowding leave tied."""
-    points = {trial_id: _objectives(p) for trial_id, p in recorded.items()}
+def pareto_ranking(recorded: dict[str, Progress], quality: Quality = loss_first) -> dict[str, tuple]:
+    """Sort keys (front index, −crowding distance, the rest of `quality`) for the trials at a rung:
+    lower is better; `quality`'s second signal breaks what the front and the crowding leave tied."""
+    points = {trial_id: _objectives(p, quality) for trial_id, p in recorded.items()}
     fronts = non_dominated_fronts(points)
     keys: dict[str, tuple] = {}
     for index, front in enumerate(fronts):
         crowding = crowding_distances({trial_id: points[trial_id] for trial_id in front})
-        keys.update({trial_id: (index, -crowding[trial_id], quality(recorded[trial_id])[1]) for trial_id in front})
+        keys.update({trial_id: (index, -crowding[trial_id], *quality(recorded[trial_id])[1:]) for trial_id in front})
     return keys
 
 
@@ -74,8 +78,8 @@ def crowding_distances(front: dict[str, tuple[float, ...]]) -> dict[str, float]:
     return distance
 
 
-def _objectives(progress: Progress) -> tuple[float, float]:
-    """(lowest validation loss so far, seconds per epoch): both to minimise; unknowns rank worst."""
+def _objectives(progress: Progress, quality: Quality) -> tuple[float, float]:
+    """(quality's first signal, seconds per epoch): both to minimise; unknowns rank worst."""
     return (quality(progress)[0], progress.seconds_per_epoch())
 
 

@@ -87,20 +87,37 @@ class Progress:
 Ranking = Callable[[dict[str, Progress]], dict[str, tuple]]
 
 
-def quality(progress: Progress) -> tuple[float, float]:
+def loss_first(progress: Progress) -> tuple[float, float]:
     """(lowest validation loss so far, −best accuracy so far): lower is better; unknowns rank last."""
-    return (progress.best_loss if progress.best_loss is not None else math.inf,
-            -(progress.best_acc if progress.best_acc is not None else -math.inf))
+    return (_lowest_loss(progress), -_best_accuracy(progress))
+
+
+def accuracy_first(progress: Progress) -> tuple[float, float]:
+    """(−best accuracy so far, lowest validation loss so far): lower is better; unknowns rank last."""
+    return (-_best_accuracy(progress), _lowest_loss(progress))
+
+
+def _lowest_loss(progress: Progress) -> float:
+    return progress.best_loss if progress.best_loss is not None else math.inf
+
+
+def _best_accuracy(progress: Progress) -> float:
+    return progress.best_acc if progress.best_acc is not None else -math.inf
 
 
 def loss_then_accuracy(recorded: dict[str, Progress]) -> dict[str, tuple]:
     """Lowest validation loss so far, ties broken by the best validation accuracy so far."""
-    return {trial_id: quality(p) for trial_id, p in recorded.items()}
+    return {trial_id: loss_first(p) for trial_id, p in recorded.items()}
+
+
+def accuracy_then_loss(recorded: dict[str, Progress]) -> dict[str, tuple]:
+    """Best validation accuracy so far, ties (trials still at the majority class) broken by the lowest loss."""
+    return {trial_id: accuracy_first(p) for trial_id, p in recorded.items()}
 
 
 def accuracy_only(recorded: dict[str, Progress]) -> dict[str, tuple]:
-    """Best validation accuracy so far (ASHA's usual signal), for comparison with the loss."""
-    return {trial_id: (-(p.best_acc if p.best_acc is not None else -math.inf),) for trial_id, p in recorded.items()}
+    """Best validation accuracy so far (ASHA's usual signal), ties left tied."""
+    return {trial_id: (-_best_accuracy(p),) for trial_id, p in recorded.items()}
 
 
 class Rungs:

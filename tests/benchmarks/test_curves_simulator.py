@@ -188,6 +188,27 @@ def test_an_unknown_arm_is_one_line_and_status_2(capsys):
     assert capsys.readouterr().err.strip().count("\n") == 0
 
 
+@pytest.mark.parametrize("command", ["simulate", "defaults"])
+@pytest.mark.parametrize("knob", ["ranking=bogus", "grace_epochs=0", "reduction_factor=1", "baselines=maybe",
+                                  "samples=3", "ranking"])
+def test_a_bad_knob_is_one_line_and_status_2(capsys, command, knob):
+    import importlib
+
+    main = importlib.import_module(f"benchmarks.curves.{command}").main
+    assert main(["--set", knob, "--seeds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("benchmarks.curves: error: --set") and err.strip().count("\n") == 0
+
+
+def test_a_knob_set_on_the_command_line_reaches_the_setting():
+    from benchmarks.curves.arms import parse_knob, recorded_setting
+
+    setting = recorded_setting(**dict(map(parse_knob, ["ranking=accuracy_then_loss", "grace_epochs=1",
+                                                       "reduction_factor=2", "tpe_startup=0", "baselines=false"])))
+    assert (setting.ranking, setting.grace, setting.reduction_factor, setting.tpe_startup, setting.baselines) == (
+        "accuracy_then_loss", 1, 2, 0, False)
+
+
 def test_check_on_a_folder_that_is_not_a_search_is_one_line_and_status_2(tmp_path, capsys):
     from benchmarks.curves.check import main
 

@@ -74,3 +74,15 @@ def test_fast_fronts_equal_the_definition_on_random_points_with_ties_and_infinit
         points = {f"t{i}": (rng.choice([rng.randint(0, 5), math.inf]), rng.choice([rng.random(), 1.0, math.inf]))
                   for i in range(rng.randint(0, 40))}
         assert non_dominated_fronts(points) == by_definition(points)
+
+
+def test_the_front_is_built_on_the_quality_it_is_given():
+    """On the loss, "calibrated" dominates "accurate" (lower loss, same pace); on the accuracy, the reverse."""
+    from search.scheduling import accuracy_first
+
+    calibrated = Progress(epochs=1, best_acc=0.40, best_loss=1.20, train_time_s=10.0)
+    accurate = Progress(epochs=1, best_acc=0.45, best_loss=1.50, train_time_s=10.0)
+    recorded = {"calibrated": calibrated, "accurate": accurate}
+    assert pareto_ranking(recorded)["calibrated"][0] == 0 and pareto_ranking(recorded)["accurate"][0] == 1
+    by_accuracy = pareto_ranking(recorded, quality=accuracy_first)
+    assert by_accuracy["accurate"][0] == 0 and by_accuracy["calibrated"][0] == 1

@@ -114,3 +114,14 @@ def test_state_survives_save_and_restore(tmp_path):
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         SuccessiveHalving(**kwargs)
+
+
+def test_the_accuracy_ranking_breaks_majority_class_ties_by_the_loss():
+    from search.scheduling import accuracy_then_loss
+
+    rungs = Rungs([1], reduction_factor=3, ranking=accuracy_then_loss)
+    assert rungs.decide("a", Progress(epochs=1, best_acc=0.249, best_loss=1.80))
+    assert rungs.decide("b", Progress(epochs=1, best_acc=0.249, best_loss=1.70))  # tied accuracy, lower loss
+    assert not rungs.decide("c", Progress(epochs=1, best_acc=0.249, best_loss=1.85))
+    # accuracy first: a more accurate trial with a higher loss still ranks above every tied one
+    assert rungs.decide("d", Progress(epochs=1, best_acc=0.30, best_loss=1.95))
