@@ -10,6 +10,10 @@ trial by trial: its curve for each configuration that search trained, against th
 reported (accuracy in points, seconds per epoch as a factor; the real seconds are wall seconds
 of training and validation).
 
+It also checks that the simulated world orders trials at a rung as the recorded curves do (each
+ranking's Spearman correlation with the final best accuracy, `benchmarks.curves.signals`): a
+world whose losses stopped following its accuracies once made every loss-ranked arm look worse.
+
     python -m benchmarks.curves check [--seeds 50] [--run results/full-20min]
 """
 
@@ -21,12 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 
-from benchmarks.curves.arms import recorded_setting
-from benchmarks.curves.record import epoch_seconds
+from benchmarks.curves.arms import RANKINGS, recorded_setting
+from benchmarks.curves.design import sobol_configs
+from benchmarks.curves.record import SETTING, epoch_seconds
+from benchmarks.curves.signals import rung_signals, side_by_side, simulated_table
 from benchmarks.curves.simulate import World, add_table_option, load_world, run, table_missing
+from benchmarks.curves.surrogate import NoisyCurves
 from search.schema import EPOCHS_FILE, HYPERPARAMETERS, TRIALS_FILE
+from spaces import SPACES
 
 BUDGET_S, SAMPLES = 1200.0, 60  # the 20-minute command
 
@@ -69,6 +78,16 @@ def trial_by_trial(world: World, run_dir: Path) -> str:
             f"×{np.percentile(ratios, 95):.2f})")
 
 
+def rung_signals_line(world: World, table: pd.DataFrame, configurations: int = 256) -> str:
+    """Whether the simulated world orders trials at a rung as the recorded curves do: the
+    Spearman correlation of each ranking with the final best accuracy, side by side."""
+    configs = sobol_configs(SPACES[SETTING["space"]], seed=1, points=configurations)
+    simulated = simulated_table(NoisyCurves(world.surrogate, world.residuals, seed=0), configs)
+    both = side_by_side(rung_signals(table, RANKINGS), rung_signals(simulated, RANKINGS))
+    return (f"\nrung rankings, Spearman with the final best accuracy: recorded curves, and the simulated world on "
+            f"{configurations} other Sobol configurations\n{both.to_string()}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.curves check", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
@@ -85,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     print(world.describe())
     if args.run:
         print(trial_by_trial(world, args.run))
+    print(rung_signals_line(world, pq.read_table(args.table).to_pandas()))
     setting = recorded_setting(budget_s=BUDGET_S, samples=SAMPLES)
     arms = sorted({r.arm for r in REAL_RUNS})
     for noise in (True, False):

@@ -15,16 +15,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
-from benchmarks.curves.arms import recorded_setting
+from benchmarks.curves.arms import RANKINGS, Setting, recorded_setting
+from benchmarks.curves.signals import TOP, rung_signals
+from benchmarks.curves.tabular import compare_rankings
 from benchmarks.curves.simulate import (add_knob_option, add_table_option, knob_overrides, load_world, paired, run,
                                         table_missing)
 
 VARIANTS = {"grace_epochs": (1, 2, 3), "reduction_factor": (2, 3, 4),
             "ranking": ("loss", "accuracy", "accuracy_then_loss"), "tpe_startup": (0, 10), "baselines": (True, False)}
 AT_MINUTES = (10, 20, 60)
+TABULAR_MINUTES = (10, 20)  # a halving search has seen every recorded configuration well before 60
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,4 +67,31 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{args.seeds} seeds; median best val_acc, and the mean paired difference from the default "
           f"(95% bootstrap interval), at each budget; CPU-s to within 1 point of the table's best (median)")
     print(pd.DataFrame(rows).to_string(index=False))
+    print(recorded_curves_alone(args.table, default, args.seeds))
     return 0
+
+
+def recorded_curves_alone(path: Path, default: Setting, seeds: int) -> str:
+    """The rung rankings without the surrogate: on the recorded curves, each signal's Spearman
+    with the final accuracy, and random-order searches (`benchmarks.curves.tabular`) paired
+    with the default's ranking."""
+    table = pq.read_table(path).to_pandas()
+    signals = rung_signals(table, RANKINGS, reduction_factor=default.reduction_factor)
+    results = compare_rankings(table, default.space, RANKINGS, seeds, TABULAR_MINUTES, default.grace,
+                               default.reduction_factor)
+    mine = results[results["arm"] == default.ranking]
+    lines = [f"\nOn the recorded curves alone ({table['config_id'].nunique()} configurations, no surrogate): "
+             f"at a rung after each epoch, each ranking's Spearman with the final best accuracy and how many "
+             f"of the final top {TOP} the top 1/η keeps", signals.to_string(index=False),
+             f"\nrandom-order searches over the recorded configurations, {seeds} seeds, first rung "
+             f"{default.grace}, η {default.reduction_factor}: median best val_acc, and the mean paired "
+             f"difference from the {default.ranking!r} ranking (95% bootstrap interval)"]
+    for arm, group in results.groupby("arm", sort=False):
+        parts = []
+        for m in TABULAR_MINUTES:
+            column = f"best_{m}min"
+            mean, low, high = paired(group, mine, column)
+            parts.append(f"{m} min {group[column].median():.3f} ({100 * mean:+.2f} pts, {100 * low:+.2f}…"
+                         f"{100 * high:+.2f})")
+        lines.append(f"  {arm}: " + "; ".join(parts))
+    return "\n".join(lines)

@@ -98,7 +98,9 @@ def accuracy_first(progress: Progress) -> tuple[float, float]:
 
 
 def _lowest_loss(progress: Progress) -> float:
-    return progress.best_loss if progress.best_loss is not None else math.inf
+    """The lowest loss so far; inf when unknown or NaN (a diverged epoch), so it ranks last."""
+    loss = progress.best_loss
+    return math.inf if loss is None or math.isnan(loss) else loss
 
 
 def _best_accuracy(progress: Progress) -> float:
