@@ -50,6 +50,6 @@ FULL = SearchSpace(
     baselines=(STUDY_DEFAULT | _MODERN_DEFAULTS, STUDY_BEST | _MODERN_DEFAULTS),
     samples=12,
     max_epochs=3,
-    grace_epochs=2,  # first rung: see search/scheduling/successive_halving.py for the figures
+    grace_epochs=1,  # first rung: see search/scheduling/successive_halving.py for the figures
     time_budget_s=240,
 )

@@ -6,7 +6,8 @@ the only configurations are the recorded ones: each seed serves them in its own 
 what was measured, and the clock advances by the measured seconds. With the configurations
 in the same order for every arm, arms that differ only in their early stopping — the rung
 rankings — are compared paired by seed on real curves. A search that has seen every recorded
-configuration ends there.
+configuration ends there. Only the early stopping can be compared this way (a sampler would
+propose configurations that were never recorded).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from benchmarks.curves.design import sobol_configs
 from benchmarks.curves.record import SETTING, epoch_seconds
 from benchmarks.curves.simulator import Curve, NoStopping, ProjectHalving, Stopper, Trace, simulate
 from search.scheduling import SuccessiveHalving
+from search.scheduling.successive_halving import Ranking
 from spaces.space import SearchSpace
 
 
@@ -55,18 +57,16 @@ def replay(curves: TableCurves, space: SearchSpace, stopper: Stopper, seed: int,
                     samples=len(curves.configs))
 
 
-def compare_rankings(table: pd.DataFrame, space: SearchSpace, rankings: dict, seeds: int, minutes: tuple[int, ...],
-                     grace: int, reduction_factor: int = 3) -> pd.DataFrame:
-    """One row per seed and strategy (random-full, then successive halving under each ranking):
-    the best accuracy by each of `minutes`."""
+def compare_halving(table: pd.DataFrame, space: SearchSpace, variants: dict[str, tuple[int, int, Ranking]],
+                    seeds: int, minutes: tuple[int, ...]) -> pd.DataFrame:
+    """One row per seed and strategy — random-full, then successive halving for each variant's
+    (first rung, η, ranking) — with the best accuracy by each of `minutes`."""
     curves = TableCurves(table, space)
-    stoppers = {"random-full": NoStopping}
-    stoppers.update({name: (lambda r=ranking: ProjectHalving(SuccessiveHalving(
-        max_t=SETTING["max_epochs"], grace_period=grace, reduction_factor=reduction_factor, ranking=r)))
-        for name, ranking in rankings.items()})
     rows = []
     for seed in range(seeds):
-        for name, stopper in stoppers.items():
-            trace = replay(curves, space, stopper(), seed, 60 * max(minutes))
+        for name, halving in {"random-full": None, **variants}.items():
+            stopper = NoStopping() if halving is None else ProjectHalving(SuccessiveHalving(
+                max_t=SETTING["max_epochs"], grace_period=halving[0], reduction_factor=halving[1], ranking=halving[2]))
+            trace = replay(curves, space, stopper, seed, 60 * max(minutes))
             rows.append({"arm": name, "seed": seed, **{f"best_{m}min": trace.best_by(60 * m) for m in minutes}})
     return pd.DataFrame(rows)

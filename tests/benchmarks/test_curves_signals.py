@@ -9,7 +9,7 @@ import pytest
 from benchmarks.curves.arms import RANKINGS
 from benchmarks.curves.signals import progress_at, rung_signals
 from benchmarks.curves.simulator import NoStopping
-from benchmarks.curves.tabular import TableCurves, compare_rankings, replay
+from benchmarks.curves.tabular import TableCurves, compare_halving, replay
 
 
 def _table(curves: dict[int, tuple[list[float], list[float], float]]) -> pd.DataFrame:
@@ -58,7 +58,8 @@ def test_rankings_that_agree_give_the_same_searches_and_random_full_is_paired_by
     from spaces import SPACES
 
     table = _table({c: ([0.2 + 0.03 * (c % 5)] * 9, [1.9 - 0.03 * (c % 5)] * 9, 10.0) for c in range(12)})
-    results = compare_rankings(table, SPACES["full"], RANKINGS, seeds=3, minutes=(1, 2), grace=2)
+    results = compare_halving(table, SPACES["full"], {name: (2, 3, ranking) for name, ranking in RANKINGS.items()},
+                              seeds=3, minutes=(1, 2))
     assert set(results["arm"]) == {"random-full", *RANKINGS} and len(results) == 3 * 4
     by_arm = results.pivot(index="seed", columns="arm", values="best_2min")
     # loss and accuracy order these curves alike, so every ranking makes the same decisions
