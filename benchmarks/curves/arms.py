@@ -108,7 +108,9 @@ def build(arm: str, setting: Setting, seed: int) -> Arm:
         sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True, constant_liar=True)
         pruner = optuna.pruners.HyperbandPruner(min_resource=1, max_resource=setting.max_epochs,
                                                 reduction_factor=setting.reduction_factor)
-        return Arm(_study(sampler, pruner=pruner), OptunaPruning(), reuse=False)
+        # Optuna's Hyperband assigns a trial's bracket from a hash of the study's name and the
+        # trial's number: a fixed name makes a seed's run the same every time
+        return Arm(_study(sampler, pruner=pruner, name=f"{arm}-{seed}"), OptunaPruning(), reuse=False)
     if arm == "project":
         study = _study(_project_sampler(setting, seed, "accuracy", baselines=setting.baselines))
         _queue_baselines(study, setting)
@@ -137,8 +139,9 @@ def _project_sampler(setting: Setting, seed: int, objective: str, baselines: boo
 
 
 def _study(sampler: optuna.samplers.BaseSampler, pruner: optuna.pruners.BasePruner | None = None,
-           directions: list[str] | None = None) -> optuna.Study:
-    return optuna.create_study(sampler=sampler, pruner=pruner, directions=directions or ["maximize"])
+           directions: list[str] | None = None, name: str | None = None) -> optuna.Study:
+    return optuna.create_study(sampler=sampler, pruner=pruner, directions=directions or ["maximize"],
+                               study_name=name)
 
 
 def _queue_baselines(study: optuna.Study, setting: Setting) -> None:

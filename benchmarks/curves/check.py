@@ -58,6 +58,7 @@ REAL_RUNS = (
     RealRun("2026-11-29", "project", 0.537, "issue 17's text (defaults of then, first rung 2)", FIRST_RUNG_2),
     RealRun("2026-11-29", "optuna-hyperband", 0.535, "issue 17's text: TPE + HyperbandPruner, two processes"),
     RealRun("2026-11-30 01:20", "project", 0.563, "issue 13's closing note (first rung 2)", FIRST_RUNG_2),
+    RealRun("2026-11-30 08:53", "project", 0.563, "issue 17's closing note (first rung 1, today's default)"),
 )
 
 

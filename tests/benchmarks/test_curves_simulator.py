@@ -276,3 +276,19 @@ def test_the_simulated_loss_keeps_following_the_accuracy_beside_exploded_runs():
     curves = [surrogate.curve(config) for config in sobol_configs(SPACES["full"], seed=1, points=64)]
     accuracy, loss = zip(*((c.val_acc[1], c.val_loss[1]) for c in curves))
     assert spearmanr(loss, accuracy).statistic < -0.6  # before the cap and the shared forest: +0.33
+
+
+def test_a_seed_replays_the_same_optuna_hyperband_search_every_time():
+    """Optuna's Hyperband picks a trial's bracket from a hash of the study's name: an unnamed
+    study gets a random one, and the same seed would give another search each run."""
+    from benchmarks.curves.arms import Setting, build
+
+    setting = Setting(SPACE, max_epochs=3, grace_epochs=1, budget_s=1e6, samples=40, baselines=False)
+
+    def played() -> list[tuple]:
+        arm = build("optuna-hyperband", setting, seed=7)
+        trace = simulate(SPACE, arm.study, arm.stopper, _curve, slots=2, budget_s=setting.budget_s, max_epochs=3,
+                         samples=setting.samples)
+        return [(r.trial, r.epoch, r.time_s) for r in trace.reports]
+
+    assert played() == played()
