@@ -14,23 +14,23 @@ a `Ranking` to order the trials at a rung. The ranking sees each trial's progres
 best validation accuracy so far; `search.scheduling.moasha.pareto_ranking` ranks on that and on
 training time together.
 
-Why the loss, and why the `full` space's first rung sits at epoch 1. On 135 configurations of
+Why the loss, and why the `full` space's first rung sits at epoch 1. On 150 configurations of
 `full` recorded to the end on real FER2013 (8,000-image subset, 9 epochs; issue 17,
 `benchmarks/curves`, figures in `benchmarks/RESULTS.md`), the Spearman correlation of each
 signal after epoch k with a trial's final best accuracy was:
 
     epoch k                          1      2      3      4
-    lowest validation loss so far  0.76   0.89   0.93   0.95
-    best accuracy so far           0.75   0.89   0.94   0.95
+    lowest validation loss so far  0.76   0.87   0.92   0.95
+    best accuracy so far           0.72   0.84   0.94   0.95
 
-and at every one of these epochs the top third on either signal held all five final best.
-A third of the trials still sit at the majority class's accuracy (0.249) after epoch 1, which
-only the loss tells apart, so the loss ranks and the accuracy breaks its ties. Searches
-replayed on the recorded curves themselves (random order, 50 seeds) found the rankings alike
-(accuracy − loss: +0.10 points at 10 minutes, +0.03 at 20) and a first rung at epoch 1 better
-than at 2 (+0.49 points at 10 minutes, +0.19 at 20, both intervals above 0), as did the
-simulator. An earlier study of 15 runs had put the first rung at epoch 2; a best-so-far signal
-also means one noisy epoch cannot undo the progress before it.
+and at each of these epochs the top third on either signal kept all five final best. A third
+of the trials still sit at the majority class's accuracy (0.249) after epoch 1, which only the
+loss tells apart. Searches replayed on the recorded curves themselves (random order, 50 seeds,
+paired) did worse ranked on the accuracy (−0.98 points at 5 minutes, −0.40 at 10, −0.19 at
+20) and worse with the first rung at epoch 2 instead of 1 (−0.61 points at 5 minutes; −0.14
+and −0.25 at 10 and 20, intervals holding 0); the simulator agrees (first rung 2: −0.52 points
+at 60 simulated minutes). An earlier study of 15 runs had put the first rung at epoch 2. A
+best-so-far signal also means one noisy epoch cannot undo the progress before it.
 """
 
 from __future__ import annotations
