@@ -6,6 +6,12 @@ same seeds as the default, so differences are paired: per seed, the variant's be
 accuracy minus the default's at 10, 20 and 60 simulated minutes, with a bootstrap 95% interval
 of the mean difference. The pareto strategies are compared by `simulate --arms pareto,pareto-full`.
 
+The early-stopping knobs (first rung, η, ranking) are then judged again without the surrogate,
+on the recorded curves alone: each ranking's correlation with the final accuracy at a rung
+(`benchmarks.curves.signals`), and random-order searches over the recorded configurations
+(`benchmarks.curves.tabular`), paired by seed with the default. A knob the simulator favours
+for a reason of its model shows up as a disagreement between the two.
+
     python -m benchmarks.curves defaults [--seeds 50] [--budget-s 3600] [--set ranking=accuracy …]
 
 `--set` moves the default the variants start from, so a second round can start from the first's choice.
@@ -22,9 +28,9 @@ import pyarrow.parquet as pq
 
 from benchmarks.curves.arms import RANKINGS, Setting, recorded_setting
 from benchmarks.curves.signals import TOP, rung_signals
-from benchmarks.curves.tabular import compare_halving
 from benchmarks.curves.simulate import (add_knob_option, add_table_option, knob_overrides, load_world, paired, run,
                                         table_missing)
+from benchmarks.curves.tabular import compare_halving
 
 VARIANTS = {"grace_epochs": (1, 2, 3), "reduction_factor": (2, 3, 4),
             "ranking": ("loss", "accuracy", "accuracy_then_loss"), "tpe_startup": (0, 10), "baselines": (True, False)}
