@@ -58,24 +58,28 @@ def main(argv: list[str] | None = None) -> int:
                         f"{default.tpe_startup} start-up, baselines {default.baselines})",
              **{f"{m} min": f"{baseline[f'best_{m}min'].median():.3f}" for m in minutes},
              "CPU-s to target": f"{baseline['compute_to_target_s'].median():.0f}"}]
-    for knob, values in VARIANTS.items():
-        for value in values:
-            if getattr(default, knob) == value or (knob == "grace_epochs" and default.grace == value):
-                continue  # the default itself
-            variant = run(["project"], args.seeds, dataclasses.replace(default, **{knob: value}), world)
-            row = {"variant": f"{knob} = {value}"}
-            for m in minutes:
-                mean, low, high = paired(variant, baseline, f"best_{m}min")
-                row[f"{m} min"] = (f"{variant[f'best_{m}min'].median():.3f} "
-                                   f"({100 * mean:+.2f} pts, {100 * low:+.2f}…{100 * high:+.2f})")
-            row["CPU-s to target"] = f"{variant['compute_to_target_s'].median():.0f}"
-            rows.append(row)
-            print(f"  {row['variant']}: done", flush=True)
+    for name, setting in variants(default, VARIANTS):
+        variant = run(["project"], args.seeds, setting, world)
+        row = {"variant": name}
+        for m in minutes:
+            mean, low, high = paired(variant, baseline, f"best_{m}min")
+            row[f"{m} min"] = (f"{variant[f'best_{m}min'].median():.3f} "
+                               f"({100 * mean:+.2f} pts, {100 * low:+.2f}…{100 * high:+.2f})")
+        row["CPU-s to target"] = f"{variant['compute_to_target_s'].median():.0f}"
+        rows.append(row)
+        print(f"  {row['variant']}: done", flush=True)
     print(f"\n{args.seeds} seeds; median best val_acc, and the mean paired difference from the default "
           f"(95% bootstrap interval), at each budget; CPU-s to within 1 point of the table's best (median)")
     print(pd.DataFrame(rows).to_string(index=False))
     print(recorded_curves_alone(args.table, default, args.seeds))
     return 0
+
+
+def variants(default: Setting, values: dict[str, tuple]) -> list[tuple[str, Setting]]:
+    """("knob = value", the default with that one knob changed) for each value that is not the default's."""
+    return [(f"{knob} = {value}", dataclasses.replace(default, **{knob: value}))
+            for knob, options in values.items() for value in options
+            if getattr(default, knob) != value and not (knob == "grace_epochs" and default.grace == value)]
 
 
 def recorded_curves_alone(path: Path, default: Setting, seeds: int) -> str:
@@ -84,13 +88,9 @@ def recorded_curves_alone(path: Path, default: Setting, seeds: int) -> str:
     for each first rung, η and ranking, paired with the default's."""
     table = pq.read_table(path).to_pandas()
     signals = rung_signals(table, RANKINGS, reduction_factor=default.reduction_factor)
-    variants = {"default": default}
-    for knob in HALVING_KNOBS:
-        for value in VARIANTS[knob]:
-            if getattr(default, knob) != value and not (knob == "grace_epochs" and default.grace == value):
-                variants[f"{knob} = {value}"] = dataclasses.replace(default, **{knob: value})
+    halving = {"default": default, **dict(variants(default, {knob: VARIANTS[knob] for knob in HALVING_KNOBS}))}
     results = compare_halving(table, default.space, {name: (v.grace, v.reduction_factor, RANKINGS[v.ranking])
-                                                     for name, v in variants.items()}, seeds, TABULAR_MINUTES)
+                                                     for name, v in halving.items()}, seeds, TABULAR_MINUTES)
     mine = results[results["arm"] == "default"]
     lines = [f"\nOn the recorded curves alone ({table['config_id'].nunique()} configurations, no surrogate): "
              f"at a rung after each epoch, each ranking's Spearman with the final best accuracy and how many "

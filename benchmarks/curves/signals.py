@@ -4,19 +4,18 @@ At a rung after epoch e, a ranking orders the trials by what they have shown so 
 ranking orders them as their final best accuracy will. For every recorded configuration that
 reached epoch e, this builds the project's own `Progress` from its first e epochs, asks each
 ranking for its keys, and reports the Spearman correlation of the key order with the final best
-accuracy, and how many of the final top five a rung would keep (the rung rule of `Rungs`: a
-trial continues when fewer than n/η others rank strictly above it, so ties all go on).
+accuracy, and how many of the final top five a rung would keep (the project's rung rule,
+`continues`, applied to every trial as if it had arrived last).
 """
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 from scipy.stats import spearmanr
 
 from benchmarks.curves.simulator import CurveFn
 from search.scheduling import Progress
+from search.scheduling.successive_halving import continues
 
 TOP = 5
 
@@ -43,8 +42,7 @@ def rung_signals(table: pd.DataFrame, rankings: dict, epochs: tuple[int, ...] = 
             keys = ranking(progress)
             order = {key: position for position, key in enumerate(sorted(set(keys.values())))}
             rho = spearmanr([order[keys[c]] for c in reached], [-final[c] for c in reached]).statistic
-            allowed = math.ceil(len(reached) / reduction_factor)
-            kept = {c for c in reached if sum(keys[o] < keys[c] for o in reached) < allowed}
+            kept = {c for c in reached if continues(keys, c, reduction_factor)}
             rows.append({"epoch": epoch, "ranking": name, "trials": len(reached), "spearman": float(rho),
                          "kept": len(kept), f"final top {TOP} kept": len(best & kept)})
     return pd.DataFrame(rows)

@@ -2,10 +2,9 @@
 
 A sampler proposes configurations the table never trained, so the simulator needs curves for
 them: validation accuracy, validation loss and seconds per epoch as functions of (configuration,
-epoch), each a random forest (scikit-learn) on every recorded epoch — categorical
-hyperparameters one-hot, the learning rate in decades, the batch size in halvings, loss and
-seconds on a log scale (some runs explode to a finite loss of 1e8, which would swamp a forest
-fitted on the raw loss and turn the loss-ranked rungs into noise). Its error on configurations
+epoch), random forests (scikit-learn) on every recorded epoch — one for accuracy and log loss
+together, one for log seconds; categorical hyperparameters one-hot, the learning rate in
+decades, the batch size in halvings, the loss capped (`_finite_loss`). Its error on configurations
 it never saw (grouped 5-fold, a configuration's epochs together) is reported beside every
 figure the simulator gives.
 """
@@ -77,7 +76,7 @@ class CurveSurrogate:
     def _targets(table: pd.DataFrame) -> dict[str, np.ndarray]:
         seconds = epoch_seconds(table)
         return {"val_acc": table["val_acc"].astype(float).to_numpy(),
-                "log_val_loss": np.log(_finite_loss(table["val_loss"], table)),
+                "log_val_loss": np.log(_finite_loss(table["val_loss"])),
                 "log_seconds": np.log(seconds.clip(lower=1e-3)).to_numpy()}
 
 
@@ -102,7 +101,7 @@ def held_out_residuals(table: pd.DataFrame, max_epochs: int, folds: int = 5, see
             config = {name: group[name].iloc[0] for name in HYPERPARAMETERS if name in group}
             curve = surrogate.curve(config)
             epochs = group["epoch"].to_numpy() - 1
-            loss = _finite_loss(group["val_loss"], table)
+            loss = _finite_loss(group["val_loss"])
             residuals.append(Residual(float(curve.val_acc[epochs[-1]]),
                                       group["val_acc"].to_numpy(dtype=float) - curve.val_acc[epochs],
                                       np.log(loss) - np.log(curve.val_loss[epochs]),
@@ -142,11 +141,11 @@ class NoisyCurves:
                      seconds=mean.seconds[:epochs] * np.exp(residual.log_seconds[:epochs]))
 
 
-def _finite_loss(loss: pd.Series, table: pd.DataFrame) -> np.ndarray:
+def _finite_loss(loss: pd.Series) -> np.ndarray:
     """Validation loss capped at `LOSS_CEILING`, a diverged epoch's missing loss at the cap.
 
-    Above twice the uniform guess's loss a model is worse than guessing, and by how much does
-    not matter to any ranking; uncapped, a few exploded runs (losses up to 2.8e8, 19 in log)
+    Above the uniform guess's loss a model is worse than guessing, and by how much does not
+    matter to any ranking; uncapped, a few exploded runs (losses up to 2.8e8, 19 in log)
     dominate the squared error of the leaves they fall in, and the simulated losses of
     ordinary configurations stop following their accuracies (Spearman 0.4 against the
     table's 0.9 at epoch 2), which made every loss-ranked arm look worse than it is."""

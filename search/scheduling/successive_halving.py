@@ -141,9 +141,14 @@ class Rungs:
             return True
         rung = self.recorded[reached[-1]]
         rung[trial_id] = progress
-        keys = self.ranking(rung)
-        better = sum(1 for other, key in keys.items() if other != trial_id and key < keys[trial_id])
-        return better < math.ceil(len(rung) / self.reduction_factor)
+        return continues(self.ranking(rung), trial_id, self.reduction_factor)
+
+
+def continues(keys: dict[str, tuple], trial_id: str, reduction_factor: float) -> bool:
+    """The rung rule: a trial goes on when fewer than ⌈n/η⌉ of the n trials at its rung rank
+    strictly above it (so trials tied at the cut all go on)."""
+    better = sum(1 for other, key in keys.items() if other != trial_id and key < keys[trial_id])
+    return better < math.ceil(len(keys) / reduction_factor)
 
 
 class SuccessiveHalving(FIFOScheduler):
