@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.hypervolume import hypervolume
 from benchmarks.search_runs import SearchRun, interleaved, machine_line, run_search
+from experiment.pareto import hypervolume
 from trainables import load_splits
 
 ARMS = {"accuracy": ["--objective", "accuracy"], "pareto": ["--objective", "pareto"]}

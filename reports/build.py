@@ -14,12 +14,12 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import NamedTuple
 
+from experiment.files import REPORT_FILE, write_atomically
 from reports import figures
 from reports.experiment import Experiment, ReportError, load_experiment
 from reports.figures.panel import Panel, no_figure
 from reports.headline import headline, headline_html
 from reports.page import page_html, section_html
-from search.schema import REPORT_FILE, write_atomically
 
 
 

@@ -17,7 +17,7 @@ import optuna
 import pandas as pd
 import pyarrow.parquet as pq
 
-from search import schema
+from experiment import files, schema
 
 HYPERPARAMETERS = schema.HYPERPARAMETERS
 TRIAL_COLUMNS = tuple(schema.TRIALS_SCHEMA.names)
@@ -63,11 +63,11 @@ def load_experiment(folder: Path) -> Experiment:
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"{folder} is not a folder (expected an experiment folder written by search.run)")
-    trials = _read_table(folder / schema.TRIALS_FILE, TRIAL_COLUMNS)
+    trials = _read_table(folder / files.TRIALS_FILE, TRIAL_COLUMNS)
     if trials.empty:
-        raise ReportError(f"{folder / schema.TRIALS_FILE} has no trials yet; nothing to report")
-    epochs = _read_table(folder / schema.EPOCHS_FILE, EPOCH_COLUMNS)
-    summary = _read_summary(folder / schema.SUMMARY_FILE)
+        raise ReportError(f"{folder / files.TRIALS_FILE} has no trials yet; nothing to report")
+    epochs = _read_table(folder / files.EPOCHS_FILE, EPOCH_COLUMNS)
+    summary = _read_summary(folder / files.SUMMARY_FILE)
     return Experiment(folder=folder, trials=trials, epochs=epochs, summary=summary,
                       study=_load_study(folder, summary))
 
@@ -106,7 +106,7 @@ def _load_study(folder: Path, summary: dict[str, Any] | None) -> optuna.Study | 
     candidates = []
     if summary and summary.get("storage"):
         candidates.append((summary["storage"], summary.get("study_name")))
-    candidates.append((f"sqlite:///{folder / schema.OPTUNA_FILE}", None))
+    candidates.append((f"sqlite:///{folder / files.OPTUNA_FILE}", None))
     for storage, study_name in candidates:
         if not _storage_exists(storage):
             continue

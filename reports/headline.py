@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from experiment.schema import OBJECTIVE, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC
 from reports.evidence import accuracy_model, time_model
 from reports.evidence.rules import FASTER, join_names
 from reports.evidence.time_model import MEANINGFUL
@@ -16,7 +17,6 @@ from reports.experiment import STATES, Experiment
 from reports.hyperparameters import config_text, varying
 from reports.knee import knee_sentence, near_best_table
 from reports.pareto import ACCURACY, TIME, TimeSaving, time_saving
-from search.schema import OBJECTIVE, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC
 from spaces.files import dump_spec
 
 OBJECTIVES = {"accuracy": "optimised validation accuracy",

@@ -15,12 +15,6 @@ def varying(trials: pd.DataFrame) -> list[str]:
     return [name for name in HYPERPARAMETERS if trials[name].dropna().nunique() > 1]
 
 
-def fixed(trials: pd.DataFrame) -> dict[str, Any]:
-    """Hyperparameters held at one value across `trials`, with that value."""
-    return {name: trials[name].dropna().iloc[0] for name in HYPERPARAMETERS
-            if trials[name].dropna().nunique() == 1}
-
-
 def format_value(value: Any) -> str:
     """Short and exact enough to tell configurations apart: 0.0303, 256, relu, True."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from search.schema import dominates, full_run_time_s
+from experiment.full_run import full_run_time_s
+from experiment.pareto import non_dominated
 
 ACCURACY = "best_val_acc"
 TIME = "train_time_s"
@@ -25,9 +26,8 @@ def pareto_front(trials: pd.DataFrame) -> pd.DataFrame:
     stay. Trials missing either number are left out. Sorted by time, fastest first.
     """
     measured = trials.dropna(subset=[ACCURACY, TIME])
-    points = list(zip(-measured[ACCURACY].to_numpy(dtype=float), measured[TIME].to_numpy(dtype=float)))
-    kept = np.array([not any(dominates(other, point) for other in points) for point in points], dtype=bool)
-    return measured[kept].sort_values([TIME, ACCURACY], ascending=[True, False])
+    points = np.column_stack([-measured[ACCURACY].to_numpy(dtype=float), measured[TIME].to_numpy(dtype=float)])
+    return measured[non_dominated(points)].sort_values([TIME, ACCURACY], ascending=[True, False])
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import csv
 import sys
 from pathlib import Path
 
-from search.schema import BEST_DIR
+from experiment.files import BEST_DIR
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
 

@@ -11,9 +11,9 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from search.schema import FINISHED, RECORD_FILE, SUMMARY_FILE, write_atomically
+from experiment.files import RECORD_FILE, SUMMARY_FILE, write_json_atomically
+from experiment.schema import FINISHED
 from search.options import SearchOptions
 from spaces import SPACES
 from spaces.files import SpaceFileError, space_from_spec, space_to_spec
@@ -75,8 +75,3 @@ def status_of(folder: Path) -> str | None:
     except (OSError, ValueError, AttributeError):
         return None
 
-
-def write_json_atomically(path: Path, content: dict[str, Any]) -> None:
-    """Temporary file, then rename (`search.schema.write_atomically`)."""
-    text = json.dumps(content, indent=2, default=str) + "\n"
-    write_atomically(path, lambda tmp: tmp.write_text(text))

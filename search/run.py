@@ -8,6 +8,7 @@ Ray and torch are imported only once a search is really about to start, so `--he
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -17,12 +18,12 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from experiment.files import BEST_DIR, EPOCHS_FILE, REPORT_FILE, SUMMARY_FILE, TRIALS_FILE, write_json_atomically
+from experiment.schema import FINISHED, INTERRUPTED, NO_EARLY_STOPPING, OBJECTIVE, SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC
 from search import interruption
 from search.options import (DEFAULTS, UsageError, build_parser, given_flags, load_space, resolve_options,
                             train_subset)
-from search.record import RecordedSearch, RecordError, read_record, write_json_atomically, write_record
-from search.schema import (BEST_DIR, EPOCHS_FILE, FINISHED, INTERRUPTED, NO_EARLY_STOPPING, OBJECTIVE, REPORT_FILE,
-                           SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, SUMMARY_FILE, TRIALS_FILE)
+from search.record import RecordedSearch, RecordError, read_record, write_record
 from spaces import SPACES
 from spaces.files import dump_spec, space_to_spec
 from trainables import (SYNTHETIC_NOTICE, DataError, DataQuality, Splits, check_data_quality, load_splits,
@@ -179,17 +180,25 @@ def write_summary(plan: Plan, best: dict[str, Any] | None, wall_time_s: float, s
 
 
 def build_report(folder: Path) -> Path | None:
-    """The Plotly report; a failure here is reported but never loses the search's results."""
+    """The Plotly report, built by its own command from the files the search wrote: the report
+    sits above the search and reads only files, so the search hands it the folder as a user
+    would. A report that fails is one warning line and never loses the search's results."""
+    command = [sys.executable, "-m", "reports.build", str(folder)]
+    project = str(Path(__file__).resolve().parents[1])  # where `reports` sits beside `search`, installed or not
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project, os.environ.get("PYTHONPATH")]))}
     try:
-        from reports.build import build_report as build
-    except ImportError:
-        return None
-    try:
-        return build(folder)
-    except Exception as exc:  # the results are on disk; the report can be rebuilt later
-        print(f"search.run: report not built ({type(exc).__name__}: {exc}); "
+        built = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    except OSError as exc:
+        built = subprocess.CompletedProcess(command, 1, "", str(exc))
+    for line in built.stderr.splitlines():
+        if built.returncode == 0 and line.startswith("reports.build: figure"):
+            print(line, file=sys.stderr)  # a figure it could not draw, the rest of the page built
+    if built.returncode != 0:
+        reason = next((line for line in reversed(built.stderr.splitlines()) if line.strip()), "no message")
+        print(f"search.run: warning: report not built ({reason.removeprefix('reports.build: error: ')}); "
               f"rebuild with: python -m reports.build {display_path(folder)}", file=sys.stderr)
         return None
+    return folder / REPORT_FILE
 
 
 def print_summary(summary: dict[str, Any], report: Path | None) -> None:

@@ -7,6 +7,7 @@ searcher, the callbacks and (through `SchedulerState`) the scheduler come back a
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import warnings
@@ -20,9 +21,10 @@ from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler
 
 from search.callbacks import CpuFallbackWarning, ForwardInterruption, ParquetResults, ProgressLine
 from search.options import OBJECTIVES, SearchOptions
-from search.scheduling import SchedulerState, SuccessiveHalving, loss_then_accuracy, pareto_ranking
+from search.scheduling import PARETO_QUALITIES, RANKINGS, SchedulerState, SuccessiveHalving, pareto_ranking
 from search.study import AskTellGridSampler, CloseStudyAtEnd, TruthfulOptunaSearch
 from search.study.reuse import replaying
+from spaces import SearchSpace
 from trainables import Splits, TrialSettings, train_fer
 
 METRIC, MODE = "val_acc", "max"  # what Tune itself ranks checkpoints and results on
@@ -30,28 +32,36 @@ TPE_STARTUP_TRIALS = 5  # random trials before TPE models, besides the baselines
 RAY_RUN_NAME = "ray"  # Tune's experiment folder under a local experiment folder
 
 
-def optuna_sampler(options: SearchOptions, baselines: dict[str, dict] | None = None,
+def study_baselines(space: SearchSpace, sampler: str = "tpe") -> dict[str, dict]:
+    """The space's study baselines by name (`study-0`, …), evaluated first and tagged `baseline`;
+    none for a grid (it enumerates every point anyway) or a random search (the plain comparison)."""
+    if space.grid or sampler == "random":
+        return {}
+    return {f"study-{i}": baseline for i, baseline in enumerate(space.baselines)}
+
+
+def optuna_sampler(space: SearchSpace, seed: int, sampler: str = "tpe", max_train_time_s: float | None = None,
+                   baselines: dict[str, dict] | None = None,
                    startup_trials: int = TPE_STARTUP_TRIALS) -> optuna.samplers.BaseSampler:
     """The space's grid, else seeded TPE (or random search, to compare against).
 
     TPE is multivariate with groups, Optuna's advice for conditional spaces: each optimizer's
     learning rate is modelled jointly with the dimensions it occurs with. `constant_liar`
     keeps concurrent trials from being proposed on top of each other. It starts modelling
-    after 5 trials besides the study's baselines, not Optuna's default 10: on a CPU a search
-    runs tens of trials, and with 10 random ones first a 20-minute search on FER2013 (19
-    trials) had only 7 proposed by TPE. A training-time limit becomes TPE's constraint: a full
-    run longer than the limit is infeasible.
+    after `startup_trials` random trials besides the study's `baselines`: 5 by default, not
+    Optuna's 10, since a search on a CPU runs only tens of trials (benchmarks/RESULTS.md).
+    A training-time limit becomes TPE's constraint: a full run longer than the limit is
+    infeasible.
     """
-    space = options.space
     baselines = baselines or {}
     if space.grid:
-        return AskTellGridSampler(space.grid_values(), seed=options.seed)
-    if options.sampler == "random":
-        return optuna.samplers.RandomSampler(seed=options.seed)
-    constraints = TrainTimeConstraint(options.max_train_time_s) if options.max_train_time_s else None
+        return AskTellGridSampler(space.grid_values(), seed=seed)
+    if sampler == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    constraints = TrainTimeConstraint(max_train_time_s) if max_train_time_s else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return optuna.samplers.TPESampler(seed=options.seed, n_startup_trials=startup_trials + len(baselines),
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup_trials + len(baselines),
                                           multivariate=True, group=True, constant_liar=True,
                                           constraints_func=constraints)
 
@@ -70,32 +80,35 @@ class TrainTimeConstraint:
 def optuna_searcher(options: SearchOptions) -> TruthfulOptunaSearch:
     """The sampler on an RDB study, with the study's baselines queued first (TPE only)."""
     space = options.space
-    baselines = {} if space.grid or options.sampler == "random" else {
-        f"study-{i}": b for i, b in enumerate(space.baselines)}
+    baselines = study_baselines(space, options.sampler)
     metric, mode = OBJECTIVES[options.objective]
+    sampler = optuna_sampler(space, options.seed, options.sampler, options.max_train_time_s, baselines)
     return TruthfulOptunaSearch(
-        space, metric=metric, mode=mode, sampler=optuna_sampler(options, baselines), study_name=options.study_name,
+        space, metric=metric, mode=mode, sampler=sampler, study_name=options.study_name,
         storage=optuna.storages.RDBStorage(options.storage_url), max_epochs=options.max_epochs,
         baselines=baselines, reuse=options.reuse,
     )
 
 
-def trial_scheduler(options: SearchOptions) -> TrialScheduler:
+def trial_scheduler(*, prune: bool, max_epochs: int, grace_epochs: int, reduction_factor: int,
+                    scheduler: str = "halving", objective: str = "accuracy", max_train_time_s: float | None = None,
+                    ranking: str = "loss") -> TrialScheduler:
     """The project's successive halving (or Ray's stock ASHA, to compare against) over epochs;
-    a space that must not prune runs every trial to the end."""
-    if not options.space.prune or options.scheduler == "none":
-        if options.max_train_time_s is None:
+    a space that must not `prune` runs every trial to the end. `ranking` names the ranking at a
+    rung (`search.scheduling.RANKINGS`; with `--objective pareto`, the quality paired with time):
+    the search uses "loss", the simulator compares the others."""
+    if not prune or scheduler == "none":
+        if max_train_time_s is None:
             return FIFOScheduler()
         # No early stopping, but a trial whose full run cannot fit the limit still stops.
-        return SuccessiveHalving(max_t=options.max_epochs, grace_period=options.max_epochs,
-                                 max_full_run_time_s=options.max_train_time_s)
-    if options.scheduler == "ray-asha":
-        return ASHAScheduler(time_attr="training_iteration", max_t=options.max_epochs,
-                             grace_period=options.grace_epochs, reduction_factor=options.reduction_factor)
-    ranking = pareto_ranking if options.objective == "pareto" else loss_then_accuracy
-    return SuccessiveHalving(max_t=options.max_epochs, grace_period=options.grace_epochs,
-                             reduction_factor=options.reduction_factor, ranking=ranking,
-                             max_full_run_time_s=options.max_train_time_s)
+        return SuccessiveHalving(max_t=max_epochs, grace_period=max_epochs, max_full_run_time_s=max_train_time_s)
+    if scheduler == "ray-asha":
+        return ASHAScheduler(time_attr="training_iteration", max_t=max_epochs, grace_period=grace_epochs,
+                             reduction_factor=reduction_factor)
+    rank = (functools.partial(pareto_ranking, quality=PARETO_QUALITIES[ranking]) if objective == "pareto"
+            else RANKINGS[ranking])
+    return SuccessiveHalving(max_t=max_epochs, grace_period=grace_epochs, reduction_factor=reduction_factor,
+                             ranking=rank, max_full_run_time_s=max_train_time_s)
 
 
 def connect_ray() -> None:
@@ -125,7 +138,10 @@ def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> 
         return tuner.fit()
 
     searcher = optuna_searcher(options)
-    scheduler = trial_scheduler(options)
+    scheduler = trial_scheduler(prune=options.space.prune, max_epochs=options.max_epochs,
+                                grace_epochs=options.grace_epochs, reduction_factor=options.reduction_factor,
+                                scheduler=options.scheduler, objective=options.objective,
+                                max_train_time_s=options.max_train_time_s)
     callbacks = [
         ParquetResults(options.experiment_dir, options.max_epochs, searcher.optuna_trial_number, searcher.baseline_of),
         ProgressLine(options.max_epochs, options.samples), CpuFallbackWarning(), CloseStudyAtEnd(searcher),

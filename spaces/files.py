@@ -37,6 +37,7 @@ import yaml
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 from spaces.space import Conditional, SearchSpace
+from trainables.hyperparameters import NAMES as HYPERPARAMETERS
 from trainables.hyperparameters import Hyperparameters
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -44,7 +45,6 @@ KINDS = ("choice", "uniform", "log_uniform", "int", "log_int")
 SETTINGS = {"samples": int, "max_epochs": int, "grace_epochs": int, "train_subset": int, "time_budget_s": float,
             "grid": bool, "prune": bool}
 KEYS = ("extends", "name", "description", "dimensions", "baselines", *SETTINGS)
-HYPERPARAMETERS = tuple(field.name for field in dataclasses.fields(Hyperparameters))
 
 
 class SpaceFileError(ValueError):

@@ -13,12 +13,13 @@ grids run every trial to the end, so their values compare directly.
 """
 
 from spaces.space import SearchSpace, choice
+from trainables.hyperparameters import BY_NAME, STUDY_SETUP
 
 STUDY_LRS = (0.0001, 0.001, 0.005, 0.01, 0.1, 1.0)
 STUDY_BATCHES = (1, 8, 32, 256, 1024, 2048, 8192)
 
-STUDY_DEFAULT = {"arch": "arch1", "lr": 0.01, "batch_size": 256, "activation": "relu", "standardize": "raw"}
-STUDY_BEST = {"arch": "arch2", "lr": 0.01, "batch_size": 32, "activation": "leaky_relu", "standardize": "raw"}
+STUDY_DEFAULT = dict(STUDY_SETUP)
+STUDY_BEST = STUDY_DEFAULT | {"arch": "arch2", "batch_size": 32, "activation": "leaky_relu"}
 
 SEED = SearchSpace(
     name="seed",
@@ -43,14 +44,18 @@ def _grid(name: str, description: str, **values: tuple) -> SearchSpace:
                        grid=True, max_epochs=10, prune=False)
 
 
+def _replay(hyperparameter: str, description: str, levels: tuple) -> SearchSpace:
+    """The study's section on one hyperparameter, under the replay name the table gives it."""
+    return _grid(BY_NAME[hyperparameter].replay, description, **{hyperparameter: levels})
+
+
 CONTROLLED = (
-    _grid("lr", "the study's learning-rate section: one grid over lr", lr=STUDY_LRS),
-    _grid("batch", "the study's batch-size section: one grid over batch size", batch_size=STUDY_BATCHES),
-    _grid("activation", "the study's activation section: ReLU against Leaky ReLU",
-          activation=("relu", "leaky_relu")),
-    _grid("standardize", "the study's standardization section: raw pixels, pixels/255 and per-pixel z-score",
-          standardize=("raw", "none", "pixel")),
-    _grid("arch", "the study's architecture section: arch1, arch2, arch3", arch=("arch1", "arch2", "arch3")),
+    _replay("lr", "the study's learning-rate section: one grid over lr", STUDY_LRS),
+    _replay("batch_size", "the study's batch-size section: one grid over batch size", STUDY_BATCHES),
+    _replay("activation", "the study's activation section: ReLU against Leaky ReLU", ("relu", "leaky_relu")),
+    _replay("standardize", "the study's standardization section: raw pixels, pixels/255 and per-pixel z-score",
+            ("raw", "none", "pixel")),
+    _replay("arch", "the study's architecture section: arch1, arch2, arch3", ("arch1", "arch2", "arch3")),
     _grid("lr_batch", "the study's figures 1.2-1.3: its six learning rates at batch 256 and at batch 8",
           lr=STUDY_LRS, batch_size=(8, 256)),
     _grid("lr_scale", "the study's learning rates on raw pixels and on pixels/255, at batch 256",

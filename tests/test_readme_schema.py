@@ -1,5 +1,5 @@
 """The README's tables of the Parquet files say what the search writes: every column, in order,
-with its type (checked against `search.schema`, the one place the writer and the report share)."""
+with its type (checked against `experiment.schema`, the one place the writer and the report share)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from search.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
+from experiment.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 TYPES = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}

@@ -27,12 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trainables.dataset import IMAGE_SIZE
+from trainables.dataset import IMAGE_SIZE, TRAIN_SHARES
 
 __all__ = ["CLASS_WEIGHTS", "make_synthetic_faces"]
 
-_FER2013_TRAIN_COUNTS = (3995, 436, 4097, 7215, 4830, 3171, 4965)
-CLASS_WEIGHTS: tuple[float, ...] = tuple(c / sum(_FER2013_TRAIN_COUNTS) for c in _FER2013_TRAIN_COUNTS)
+CLASS_WEIGHTS: tuple[float, ...] = TRAIN_SHARES
 """FER2013 train-split class proportions (sum to 1), indexed by label."""
 
 # Images rendered at once.  Small on purpose: each (12, 48, 48) float32 temporary stays under

@@ -16,26 +16,20 @@ project's own.
 
 from __future__ import annotations
 
-import functools
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import optuna
 
 from benchmarks.curves.record import SETTING
 from benchmarks.curves.simulator import NoStopping, OptunaPruning, ProjectHalving, RayAsha, Stopper
-from search.options import OBJECTIVES, SearchOptions
-from search.scheduling import (SuccessiveHalving, accuracy_first, accuracy_only, accuracy_then_loss, loss_first,
-                               loss_then_accuracy, pareto_ranking)
-from search.tuner import TPE_STARTUP_TRIALS, optuna_sampler
+from search.options import OBJECTIVES
+from search.scheduling import RANKINGS
+from search.tuner import TPE_STARTUP_TRIALS, optuna_sampler, study_baselines, trial_scheduler
 from spaces import SPACES
 from spaces.space import SearchSpace
 
 ARMS = ("random-full", "tpe-full", "random-asha", "optuna-hyperband", "project", "pareto", "pareto-full")
-# The ranking at a rung, by name: the single-objective ranking, and the quality `--objective pareto` pairs with time.
-RANKINGS = {"loss": loss_then_accuracy, "accuracy": accuracy_only, "accuracy_then_loss": accuracy_then_loss}
-PARETO_QUALITIES = {"loss": loss_first, "accuracy": accuracy_first, "accuracy_then_loss": accuracy_first}
 
 
 @dataclass(frozen=True)
@@ -49,7 +43,7 @@ class Setting:
     slots: int = 2
     budget_s: float = 3600.0
     samples: int = 400
-    ranking: str = "loss"                # the project's successive halving: a key of RANKINGS
+    ranking: str = "loss"                # the project's successive halving: a key of search.scheduling.RANKINGS
     tpe_startup: int = TPE_STARTUP_TRIALS
     baselines: bool = True               # the space's study baselines first
 
@@ -92,18 +86,17 @@ class Arm:
 
 
 def build(arm: str, setting: Setting, seed: int) -> Arm:
-    """A fresh in-memory study (sampler, baselines queued) and stopper for one run of `arm`."""
+    """A fresh in-memory study (sampler, baselines queued) and stopper for one run of `arm`,
+    assembled by the search's own functions (`search.tuner`) where the arm is the project's."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-    halving = SuccessiveHalving(max_t=setting.max_epochs, grace_period=setting.grace,
-                                reduction_factor=setting.reduction_factor, ranking=RANKINGS[setting.ranking])
     if arm == "random-full":
         return Arm(_study(optuna.samplers.RandomSampler(seed=seed)), NoStopping(), reuse=False)
     if arm == "random-asha":
         return Arm(_study(optuna.samplers.RandomSampler(seed=seed)),
                    RayAsha(setting.max_epochs, setting.grace, setting.reduction_factor), reuse=False)
     if arm == "tpe-full":
-        return Arm(_study(_project_sampler(setting, seed, "accuracy", baselines=False)), NoStopping(), reuse=False)
+        return Arm(_study(_project_sampler(setting, seed, baselines={})), NoStopping(), reuse=False)
     if arm == "optuna-hyperband":
         sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True, constant_liar=True)
         pruner = optuna.pruners.HyperbandPruner(min_resource=1, max_resource=setting.max_epochs,
@@ -111,42 +104,30 @@ def build(arm: str, setting: Setting, seed: int) -> Arm:
         # Optuna's Hyperband assigns a trial's bracket from a hash of the study's name and the
         # trial's number: a fixed name makes a seed's run the same every time
         return Arm(_study(sampler, pruner=pruner, name=f"{arm}-{seed}"), OptunaPruning(), reuse=False)
-    if arm == "project":
-        study = _study(_project_sampler(setting, seed, "accuracy", baselines=setting.baselines))
-        _queue_baselines(study, setting)
-        return Arm(study, ProjectHalving(halving), reuse=True)
-    if arm in ("pareto", "pareto-full"):
-        study = _study(_project_sampler(setting, seed, "pareto", baselines=setting.baselines),
-                       directions=["maximize", "minimize"])
-        _queue_baselines(study, setting)
+    if arm in ("project", "pareto", "pareto-full"):
+        objective = "accuracy" if arm == "project" else "pareto"
+        baselines = study_baselines(setting.space) if setting.baselines else {}
+        study = _study(_project_sampler(setting, seed, baselines), directions=None if arm == "project"
+                       else ["maximize", "minimize"])
+        for baseline in baselines.values():
+            study.enqueue_trial(setting.space.params_of(baseline))
         if arm == "pareto-full":
             return Arm(study, NoStopping(), reuse=True)
-        moasha = SuccessiveHalving(max_t=setting.max_epochs, grace_period=setting.grace,
-                                   reduction_factor=setting.reduction_factor,
-                                   ranking=functools.partial(pareto_ranking, quality=PARETO_QUALITIES[setting.ranking]))
-        return Arm(study, ProjectHalving(moasha), reuse=True)
+        scheduler = trial_scheduler(prune=True, max_epochs=setting.max_epochs, grace_epochs=setting.grace,
+                                    reduction_factor=setting.reduction_factor, objective=objective,
+                                    ranking=setting.ranking)
+        return Arm(study, ProjectHalving(scheduler), reuse=True)
     raise ValueError(f"The arm is {arm!r}, but must be one of {ARMS}")
 
 
-def _project_sampler(setting: Setting, seed: int, objective: str, baselines: bool) -> optuna.samplers.BaseSampler:
-    options = SearchOptions(space=setting.space, experiment_dir=Path("."), storage_url="", study_name="simulated",
-                            samples=setting.samples, max_epochs=setting.max_epochs, grace_epochs=setting.grace,
-                            reduction_factor=setting.reduction_factor, cpus_per_trial=1, gpus_per_trial=0,
-                            max_concurrent=setting.slots, seed=seed, time_budget_s=setting.budget_s, precision="auto",
-                            objective=objective)
-    queued = {f"study-{i}": b for i, b in enumerate(setting.space.baselines)} if baselines else {}
-    return optuna_sampler(options, queued, startup_trials=setting.tpe_startup)
+def _project_sampler(setting: Setting, seed: int, baselines: dict[str, dict]) -> optuna.samplers.BaseSampler:
+    return optuna_sampler(setting.space, seed, baselines=baselines, startup_trials=setting.tpe_startup)
 
 
 def _study(sampler: optuna.samplers.BaseSampler, pruner: optuna.pruners.BasePruner | None = None,
            directions: list[str] | None = None, name: str | None = None) -> optuna.Study:
     return optuna.create_study(sampler=sampler, pruner=pruner, directions=directions or ["maximize"],
                                study_name=name)
-
-
-def _queue_baselines(study: optuna.Study, setting: Setting) -> None:
-    for baseline in setting.space.baselines if setting.baselines else ():
-        study.enqueue_trial(setting.space.params_of(baseline))
 
 
 assert set(OBJECTIVES) == {"accuracy", "pareto"}  # the two objectives the arms above cover

@@ -28,13 +28,15 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from benchmarks.curves.arms import RANKINGS, recorded_setting
+from benchmarks.curves.arms import recorded_setting
 from benchmarks.curves.design import sobol_configs
 from benchmarks.curves.record import SETTING, epoch_seconds
 from benchmarks.curves.signals import rung_signals, side_by_side, simulated_table
 from benchmarks.curves.simulate import World, add_table_option, load_world, run, table_missing
 from benchmarks.curves.surrogate import NoisyCurves
-from search.schema import EPOCHS_FILE, HYPERPARAMETERS, TRIALS_FILE
+from experiment.files import EPOCHS_FILE, TRIALS_FILE
+from experiment.schema import HYPERPARAMETERS
+from search.scheduling import RANKINGS
 from spaces import SPACES
 
 BUDGET_S, SAMPLES = 1200.0, 60  # the 20-minute command
@@ -48,18 +50,18 @@ class RealRun:
     arm: str            # the simulator's arm for its strategy
     best_val_acc: float
     source: str
-    knobs: tuple = ()   # the project's knobs of then, where they differ from today's: (("grace_epochs", 2),)
+    knobs: tuple = ()   # the project's knobs on its day, where they differ from today's: (("grace_epochs", 2),)
 
 
-FIRST_RUNG_2 = (("grace_epochs", 2),)  # `full`'s first rung until issue 17
-REAL_RUNS = (
-    RealRun("2026-11-28 23:18", "project", 0.548, "benchmarks/RESULTS.md, the issue's command (defaults of then: "
-            "no raw pixels in `full`, first rung 2)", FIRST_RUNG_2),
-    RealRun("2026-11-29", "project", 0.537, "issue 17's text (defaults of then, first rung 2)", FIRST_RUNG_2),
-    RealRun("2026-11-29", "optuna-hyperband", 0.535, "issue 17's text: TPE + HyperbandPruner, two processes"),
-    RealRun("2026-11-30 01:20", "project", 0.563, "issue 13's closing note (first rung 2)", FIRST_RUNG_2),
-    RealRun("2026-11-30 08:53", "project", 0.563, "issue 17's closing note (first rung 1, today's default)"),
-)
+REAL_RUNS_FILE = Path(__file__).with_name("real_runs.csv")
+
+
+def real_runs(path: Path = REAL_RUNS_FILE) -> list[RealRun]:
+    """The real searches the simulator is checked against (`real_runs.csv`: a row each)."""
+    rows = pd.read_csv(path, dtype={"grace_epochs": "Int64"})
+    return [RealRun(row.when, row.arm, float(row.best_val_acc), row.source,
+                    (("grace_epochs", int(row.grace_epochs)),) if pd.notna(row.grace_epochs) else ())
+            for row in rows.itertuples()]
 
 
 def trial_by_trial(world: World, run_dir: Path) -> str:
@@ -108,14 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.run:
         print(trial_by_trial(world, args.run))
     print(rung_signals_line(world, pq.read_table(args.table).to_pandas()))
-    strategies = sorted({(r.arm, r.knobs) for r in REAL_RUNS})
+    runs = real_runs()
+    strategies = sorted({(r.arm, r.knobs) for r in runs})
     for noise in (True, False):
         results = {(arm, knobs): run([arm], args.seeds, recorded_setting(budget_s=BUDGET_S, samples=SAMPLES,
                                                                         **dict(knobs)), world, noise)
                    for arm, knobs in strategies}
         print(f"\n{'surrogate + held-out residuals' if noise else 'surrogate means alone'}, {args.seeds} seeds: "
               "the 20-minute command's best validation accuracy")
-        for real in REAL_RUNS:
+        for real in runs:
             simulated = results[real.arm, real.knobs]["best_20min"].to_numpy(dtype=float)
             low, median, high = np.percentile(simulated, [2.5, 50, 97.5])
             inside = low <= real.best_val_acc <= high

@@ -26,11 +26,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from benchmarks.curves.arms import RANKINGS, Setting, recorded_setting
+from benchmarks.curves.arms import Setting, recorded_setting
 from benchmarks.curves.signals import TOP, rung_signals
 from benchmarks.curves.simulate import (add_knob_option, add_table_option, knob_overrides, load_world, paired, run,
                                         table_missing)
 from benchmarks.curves.tabular import compare_halving
+from search.scheduling import RANKINGS
 
 VARIANTS = {"grace_epochs": (1, 2, 3), "reduction_factor": (2, 3, 4),
             "ranking": ("loss", "accuracy", "accuracy_then_loss"), "tpe_startup": (0, 10), "baselines": (True, False)}

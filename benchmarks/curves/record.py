@@ -29,7 +29,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmarks.curves.design import sobol_configs
-from search.schema import HYPERPARAMETERS, write_atomically
+from experiment.files import write_atomically
+from experiment.schema import HYPERPARAMETERS
 from spaces import SPACES
 
 TABLE = Path(__file__).with_name("fer2013_full_8000x9.parquet")

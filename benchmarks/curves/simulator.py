@@ -25,6 +25,9 @@ import optuna
 from optuna.trial import TrialState
 from ray.tune.schedulers import ASHAScheduler, TrialScheduler
 
+from experiment.schema import COMPLETE, DIVERGED, PRUNED
+from search.options import OBJECTIVES
+from search.outcome import OPTUNA_STATES, study_values, trial_outcome
 from search.scheduling import SuccessiveHalving
 from spaces.space import SearchSpace
 
@@ -136,15 +139,15 @@ def simulate(space: SearchSpace, study: optuna.Study, stopper: Stopper, curves: 
     `study` holds the sampler (and pruner); trials are asked define-by-run from `space` (queued
     ones first, e.g. the study's baselines). Each epoch is reported to Optuna as an
     intermediate value, so samplers see pruned trials as `search.run`'s truthful study shows
-    them. A trial that finishes every epoch is told COMPLETE with its last accuracy (or, for a
-    two-objective study, with its accuracy and its training time), one stopped early PRUNED; a
-    diverged one (its curve ends early) COMPLETE with its last accuracy, as `search.run` tells it.
+    them. How a trial ended, and what the study is told of it, is decided by the search's own
+    `search.outcome`: a diverged trial is one whose curve ends before the search's last epoch.
     With `reuse`, a configuration a finished trial already trained costs nothing: its results
     are taken again at once, as `search.run` replays duplicates.
     """
     trace, running, clock, started = Trace(), [], 0.0, 0
     finished: dict[tuple, tuple[Curve, int]] = {}
     two_objectives = len(study.directions) > 1
+    metric = OBJECTIVES["pareto" if two_objectives else "accuracy"][0]
 
     def start(now: float) -> None:
         nonlocal started
@@ -157,7 +160,7 @@ def simulate(space: SearchSpace, study: optuna.Study, stopper: Stopper, curves: 
             key = tuple(sorted(config.items()))
             if reuse and key in finished:  # replayed, not trained: no time passes
                 curve, epochs = finished[key]
-                _replay(trace, study, optuna_trial, curve, epochs, now, max_epochs, two_objectives)
+                _replay(trace, study, optuna_trial, curve, epochs, now, max_epochs, metric)
                 continue
             curve = curves(config)
             heapq.heappush(running, (now + float(curve.seconds[0]), number, 1, optuna_trial, curve, 0.0, key))
@@ -179,36 +182,43 @@ def simulate(space: SearchSpace, study: optuna.Study, stopper: Stopper, curves: 
         if not two_objectives:
             optuna_trial.report(acc, epoch)
         keep = stopper.keep(number, epoch, acc, loss, train_time, seconds, optuna_trial)
-        if epoch >= max_epochs or epoch >= len(curve.val_acc):  # the end, or a diverged curve's last epoch
-            values = [acc, train_time] if two_objectives else acc
-            _tell(study, optuna_trial, values, TrialState.COMPLETE)
-            finished[key] = (curve, epoch)
-        elif not keep:
-            _tell(study, optuna_trial, None, TrialState.PRUNED)
-            trace.stopped_early.add(number)
-            finished[key] = (curve, epoch)
-        else:
+        if keep and epoch < max_epochs and epoch < len(curve.val_acc):
             heapq.heappush(running, (clock + float(curve.seconds[epoch]), number, epoch + 1, optuna_trial, curve,
                                      train_time, key))
             continue
+        if _end(trace, study, optuna_trial, _result(curve, epoch, train_time, max_epochs), max_epochs, metric) == PRUNED:
+            trace.stopped_early.add(number)
+        finished[key] = (curve, epoch)
         start(clock)
     return trace
 
 
 def _replay(trace: Trace, study: optuna.Study, optuna_trial: optuna.Trial, curve: Curve, epochs: int, now: float,
-            max_epochs: int, two_objectives: bool) -> None:
+            max_epochs: int, metric: str | list[str]) -> None:
     for epoch in range(1, epochs + 1):
         trace.reports.append(Report(now, optuna_trial.number, epoch, float(curve.val_acc[epoch - 1]),
                                     float(curve.val_loss[epoch - 1]), 0.0))
-        if not two_objectives:
+        if isinstance(metric, str):
             optuna_trial.report(float(curve.val_acc[epoch - 1]), epoch)
-    if epochs >= max_epochs or epochs >= len(curve.val_acc):
-        values = [float(curve.val_acc[epochs - 1]), float(curve.seconds[:epochs].sum())] if two_objectives \
-            else float(curve.val_acc[epochs - 1])
-        _tell(study, optuna_trial, values, TrialState.COMPLETE)
-    else:
-        _tell(study, optuna_trial, None, TrialState.PRUNED)
+    result = _result(curve, epochs, float(curve.seconds[:epochs].sum()), max_epochs)
+    if _end(trace, study, optuna_trial, result, max_epochs, metric) == PRUNED:
         trace.stopped_early.add(optuna_trial.number)
+
+
+def _result(curve: Curve, epoch: int, train_time_s: float, max_epochs: int) -> dict[str, Any]:
+    """What the trial reported at `epoch`, as the trainable reports it; a curve that ends before
+    the search's last epoch diverged after this one."""
+    return {"epoch": epoch, "val_acc": float(curve.val_acc[epoch - 1]), "train_time_s": train_time_s,
+            "diverged": len(curve.val_acc) <= epoch < max_epochs}
+
+
+def _end(trace: Trace, study: optuna.Study, optuna_trial: optuna.Trial, last: dict[str, Any], max_epochs: int,
+         metric: str | list[str]) -> str:
+    """Tell the study how the trial ended, as `search.run`'s study is told; the outcome."""
+    outcome = trial_outcome(last, max_epochs, errored=False)
+    values = study_values(last, metric) if outcome in (COMPLETE, DIVERGED) else None
+    study.tell(optuna_trial, values, state=OPTUNA_STATES[outcome])
+    return outcome
 
 
 def _tell(study: optuna.Study, trial: optuna.Trial, values: Any, state: TrialState) -> None:

@@ -3,15 +3,20 @@
 A sampler proposes configurations the table never trained, so the simulator needs curves for
 them: validation accuracy, validation loss and seconds per epoch as functions of (configuration,
 epoch), random forests (scikit-learn) on every recorded epoch — one for accuracy and log loss
-together, one for log seconds; categorical hyperparameters one-hot, the learning rate in
-decades, the batch size in halvings, the loss capped (`_finite_loss`). Its error on configurations
-it never saw (grouped 5-fold, a configuration's epochs together) is reported beside every
-figure the simulator gives.
+together, one for log seconds; categorical hyperparameters one-hot, numeric ones on the scale
+`trainables.hyperparameters.TABLE` gives them, the loss capped (`_finite_loss`). Its error on
+configurations it never saw (grouped 5-fold, a configuration's epochs together) is reported
+beside every figure the simulator gives.
+
+Why not the report's surrogate (`reports.evidence.accuracy_model`): that one answers questions
+about one search — it encodes only what the search varied, at the levels its trials had, and
+predicts accuracy alone, refitted on bootstrap samples for intervals. This one must give a
+whole curve (accuracy, loss, seconds) for any configuration of the space a sampler proposes,
+so it encodes every hyperparameter and is fitted once. Both take their scales from the table.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +27,12 @@ from sklearn.model_selection import GroupKFold
 
 from benchmarks.curves.record import epoch_seconds
 from benchmarks.curves.simulator import Curve
-from search.schema import HYPERPARAMETERS
-from trainables.dataset import EMOTIONS
+from experiment.schema import HYPERPARAMETERS
+from trainables.dataset import UNIFORM_LOSS
+from trainables.hyperparameters import BY_NAME
 
-NUMERIC = {"lr": math.log10, "batch_size": math.log2, "dropout": float, "weight_decay": lambda v: math.log10(v + 1e-6)}
-TARGETS = ("val_acc", "log_val_loss", "log_seconds")
-LOSS_CEILING = math.log(len(EMOTIONS))  # the loss of guessing every class alike
+NUMERIC = ("lr", "batch_size", "dropout", "weight_decay")
+"""The numeric hyperparameters, each a column on its table scale (in this order: the forests' columns)."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,9 @@ class CurveSurrogate:
 
     def _features(self, configs: list[dict[str, Any]], epochs: np.ndarray) -> np.ndarray:
         columns = [np.asarray(epochs, dtype=float)]
-        for name, transform in NUMERIC.items():
-            columns.append(np.array([transform(c[name]) if c.get(name) is not None else np.nan for c in configs]))
+        for name in NUMERIC:
+            columns.append(np.array([BY_NAME[name].scaled(c[name]) if c.get(name) is not None else np.nan
+                                     for c in configs]))
         for name, levels in self.levels.items():
             values = [str(c.get(name)) for c in configs]
             columns += [np.array([v == level for v in values], dtype=float) for level in levels]
@@ -142,14 +148,14 @@ class NoisyCurves:
 
 
 def _finite_loss(loss: pd.Series) -> np.ndarray:
-    """Validation loss capped at `LOSS_CEILING`, a diverged epoch's missing loss at the cap.
+    """Validation loss capped at `UNIFORM_LOSS`, a diverged epoch's missing loss at the cap.
 
     Above the uniform guess's loss a model is worse than guessing, and by how much does not
     matter to any ranking; uncapped, a few exploded runs (losses up to 2.8e8, 19 in log)
     dominate the squared error of the leaves they fall in, and the simulated losses of
     ordinary configurations stop following their accuracies (Spearman 0.4 against the
     table's 0.9 at epoch 2), which made every loss-ranked arm look worse than it is."""
-    return np.minimum(loss.astype(float).fillna(LOSS_CEILING).to_numpy(), LOSS_CEILING)
+    return np.minimum(loss.astype(float).fillna(UNIFORM_LOSS).to_numpy(), UNIFORM_LOSS)
 
 
 def _predict(forest: RandomForestRegressor, x: np.ndarray) -> np.ndarray:

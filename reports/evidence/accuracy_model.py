@@ -39,7 +39,7 @@ from sklearn.model_selection import GroupKFold
 
 from reports.evidence.factors import Factor, level_values, trial_counts, varied_factors
 from reports.evidence.rules import (MIN_TRIALS_PER_SIDE, REPLAYS, distinguishable, interval_text, join_names,
-                                    name_of, points)
+                                    name_of, points, prefix_of)
 from reports.hyperparameters import format_value
 from reports.wording import plural
 
@@ -156,15 +156,9 @@ class AccuracyModel:
 
 
 def _beat(row: pd.Series) -> str:
-    factor = row["factor"]
-    prefix = "" if factor in ("arch", "optimizer", "activation") else f"{_short(factor)} "
+    prefix = f"{prefix_of(row['factor'])} " if prefix_of(row["factor"]) else ""
     return (f"{prefix}{row['best']} beat {prefix}{row['worst']} by {points(row['difference'])} "
             f"({interval_text(row['low'], row['high'])}; {row['trials_best']} vs {row['trials_worst']} trials)")
-
-
-def _short(factor: str) -> str:
-    return {"batch_size": "batch", "standardize": "standardization", "lr_schedule": "schedule",
-            "weight_decay": "weight decay", "batch_norm": "batch norm"}.get(factor, factor)
 
 
 def diverged_sentence(diverged: pd.DataFrame) -> str:
@@ -180,8 +174,8 @@ def diverged_sentence(diverged: pd.DataFrame) -> str:
 
 def _config(row: pd.Series) -> str:
     keys = ("arch", "optimizer", "lr", "batch_size", "activation", "standardize")
-    return " ".join(f"{_short(k)} {format_value(row.get(k))}" if k in ("lr", "batch_size", "standardize")
-                    else format_value(row.get(k)) for k in keys if row.get(k) is not None and pd.notna(row.get(k)))
+    return " ".join(f"{prefix_of(k)} {format_value(row.get(k))}".strip() for k in keys
+                    if row.get(k) is not None and pd.notna(row.get(k)))
 
 
 def fit_accuracy_model(trials: pd.DataFrame, epochs: pd.DataFrame, bootstraps: int = BOOTSTRAPS,

@@ -1,13 +1,14 @@
 """The hyperparameters a search varied, as factors a model can fit and a sentence can name.
 
 A factor is categorical (architecture, optimizer, activation, ...) or numeric on the scale a
-person reasons in: the learning rate in decades, the batch size in halvings. A batch size
+person reasons in (`trainables.hyperparameters.TABLE`): the learning rate and the weight decay
+in decades, the batch size in halvings. A batch size
 with a few values (a search's choices, a grid) is categorical: seconds per epoch are not a
 power of it (batch 1 pays a per-step cost on every image, 8,192 runs out of cache), so each
 value gets its own effect. Its levels group
 trials for counting and comparing: a categorical factor's values; a numeric factor's values
-when they are a few round ones (a grid), else log-scale bins (`reports.binning`) — or, for
-a linear factor such as dropout, at most three bins of equal count.
+when they are a few round ones (a grid, a search's choices), else log-scale bins
+(`reports.binning`) — or, for a linear factor such as dropout, at most three bins of equal count.
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ from reports.binning import log_groups
 from reports.evidence.rules import MIN_TRIALS_PER_SIDE
 from reports.experiment import HYPERPARAMETERS
 from reports.hyperparameters import format_value
+from trainables.hyperparameters import BY_NAME
 
-SCALES = {"lr": "log10", "batch_size": "log2", "weight_decay": "linear", "dropout": "linear"}
-"""How each numeric hyperparameter enters a model; every other one is categorical."""
-REFERENCES = {"arch": "arch1", "batch_size": "256", "optimizer": "sgd", "activation": "relu", "standardize": "none",
-              "augment": "none", "lr_schedule": "constant", "batch_norm": "False", "device": "cpu",
+REFERENCES = {**{row.name: format_value(row.default) for row in BY_NAME.values()}, "device": "cpu",
               "precision": "fp32"}
-"""The level others are compared with: the study's own setup, where the factor has it."""
+"""The level others are compared with: each hyperparameter's default (the study's own setup
+where it has one), the CPU and full precision."""
 MAX_LEVELS = 6
 MAX_LR_LEVELS = 8  # a learning rate ranges over decades: bins of 1 and 3 × 10^k where trials allow
 MAX_BATCH_LEVELS = 8
@@ -62,7 +62,7 @@ class Factor:
         if self.scale == "log2":
             return np.log2(numbers)
         if self.scale == "log10":
-            return np.log10(numbers)
+            return np.log10(numbers + BY_NAME[self.name].log_floor)
         return numbers
 
 
@@ -72,7 +72,7 @@ def varied_factors(trials: pd.DataFrame, extra: tuple[str, ...] = ()) -> list[Fa
     for name in (*HYPERPARAMETERS, *extra):
         if name not in trials or trials[name].dropna().nunique() < 2:
             continue
-        scale = SCALES.get(name, "categorical")
+        scale = BY_NAME[name].scale if name in BY_NAME else "categorical"
         if name == "batch_size" and trials[name].dropna().nunique() <= MAX_BATCH_LEVELS:
             scale = "categorical"  # time per epoch is U-shaped in the batch size (per-step cost, then memory)
         labels = level_labels(trials[name], scale)
@@ -94,8 +94,8 @@ def level_labels(values: pd.Series, scale: str) -> pd.Series:
         order = sorted(labels.dropna().unique(), key=_natural_key)
         return pd.Series(pd.Categorical(labels, categories=order, ordered=True), index=values.index)
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    if scale == "linear":
-        return _equal_count_bins(numbers)
+    if scale == "linear" or numbers.dropna().nunique() <= MAX_LEVELS and (numbers == 0).any():
+        return _equal_count_bins(numbers)  # a few values, 0 among them (weight decay): each its own level
     return log_groups(numbers.where(numbers > 0), max_groups=MAX_LR_LEVELS if scale == "log10" else MAX_LEVELS)
 
 

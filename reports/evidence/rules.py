@@ -12,19 +12,31 @@ from __future__ import annotations
 
 import math
 
+from trainables.hyperparameters import BY_NAME
+
 MIN_TRIALS_PER_SIDE = 3
 FASTER = 1.5
-NAMES = {"arch": "architecture", "lr": "learning rate", "batch_size": "batch size", "activation": "activation",
-         "standardize": "standardization", "optimizer": "optimizer", "weight_decay": "weight decay",
-         "batch_norm": "batch norm", "dropout": "dropout", "augment": "augmentation", "lr_schedule": "lr schedule",
-         "device": "device", "precision": "precision"}
-REPLAYS = {"lr": "--space lr", "batch_size": "--space batch", "activation": "--space activation",
-           "standardize": "--space standardize", "arch": "--space arch"}
+REPLAYS = {row.name: f"--space {row.replay}" for row in BY_NAME.values() if row.replay}
 """The controlled replay that decides a question about one factor, where the project has one."""
 
 
 def name_of(factor: str) -> str:
-    return NAMES.get(factor, factor)
+    """A hyperparameter's name in a sentence ("learning rate"); other factors (device) by their own."""
+    return BY_NAME[factor].label if factor in BY_NAME else factor
+
+
+def prefix_of(factor: str) -> str:
+    """How a sentence names one of the factor's values: "lr" 0.01, "batch" 256, "" for arch2."""
+    return BY_NAME[factor].prefix if factor in BY_NAME else factor
+
+
+def value_text(factor: str, value) -> str:
+    """A value with its prefix: "lr 0.01", "batch 256", "arch2", "pixels/255" (a value that tells itself)."""
+    row = BY_NAME.get(factor)
+    if row is not None and row.value_words and str(value) in row.value_words:
+        return row.value_words[str(value)]
+    prefix = prefix_of(factor)
+    return f"{prefix} {value}" if prefix else str(value)
 
 
 def join_names(factors: list[str]) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from reports.evidence.factors import Factor, level_labels, trial_counts, varied_factors
 from reports.evidence.linear import MIN_RESIDUAL_DF, Fit, forward_selection, judge
-from reports.evidence.rules import MIN_TRIALS_PER_SIDE, interval_text, join_names, name_of, ratio_text
+from reports.evidence.rules import MIN_TRIALS_PER_SIDE, interval_text, join_names, name_of, prefix_of, ratio_text
 from reports.wording import plural
 
 AMBIGUOUS_BIC = 2.0
@@ -37,9 +37,7 @@ MEANINGFUL = 1.25
 """A time effect smaller than this (either way) is real perhaps, but not worth acting on."""
 CONFIDENCE = 0.95
 COLUMNS = ("factor", "contrast", "ratio", "low", "high", "trials", "selected")
-STEPS = {"log2": -1.0, "log10": 1.0}  # halving the batch; ten times the lr
-CONTRAST_PREFIX = {"arch": "", "batch_size": "batch "}
-STEP_WORDS = {"batch_size": "halving the batch", "lr": "ten times the lr"}
+STEPS = {"log2": (-1.0, "halving the"), "log10": (1.0, "ten times the")}  # halving the batch; ten times the lr
 
 
 @dataclass(frozen=True)
@@ -206,13 +204,16 @@ def _contrasts(factor: Factor, fit: Fit | None, table: pd.DataFrame, selected: b
     """The factor's effect rows: each categorical level against the reference, or a numeric step."""
     counts = trial_counts(table, factor)
     if factor.numeric:
-        step, label = STEPS.get(factor.scale), STEP_WORDS.get(factor.name)
-        if step is None:  # linear: from the lowest value tried to the highest
+        if factor.scale in STEPS:
+            step, words = STEPS[factor.scale]
+            label = f"{words} {prefix_of(factor.name)}"
+        else:  # linear: from the lowest value tried to the highest
             values = factor.transform(table[factor.name])
-            step, label = float(values.max() - values.min()), f"{factor.name} {values.min():.3g} → {values.max():.3g}"
+            step, label = float(values.max() - values.min()), (f"{prefix_of(factor.name)} {values.min():.3g} → "
+                                                                f"{values.max():.3g}")
         contrasts = [(label, step, len(table))]
     else:
-        prefix = CONTRAST_PREFIX.get(factor.name, f"{factor.name} ")
+        prefix = f"{prefix_of(factor.name)} " if prefix_of(factor.name) else ""
         contrasts = [(f"{prefix}{level} vs {factor.reference}", 1.0, min(counts[level], counts[factor.reference]))
                      for level in factor.levels if level != factor.reference]
     rows = []

@@ -10,11 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from experiment.schema import NO_EARLY_STOPPING, SCHEDULER, SEARCH
 from reports.experiment import STATES, Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import tidy
 from reports.pareto import AshaSavings, asha_savings
-from search.schema import NO_EARLY_STOPPING, SCHEDULER, SEARCH
 
 _STATE_COLOURS = {"complete": "#4c78a8", "pruned": "#f58518", "diverged": "#e45756", "failed": "#9d755d"}
 

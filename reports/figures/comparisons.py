@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from reports.evidence import accuracy_model, time_model
 from reports.evidence.accuracy_model import AccuracyModel
-from reports.evidence.rules import decided_by, interval_text, name_of, points, ratio_text
+from reports.evidence.rules import decided_by, interval_text, name_of, points, prefix_of, ratio_text
 from reports.evidence.time_model import TimeModel
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
@@ -24,15 +24,15 @@ from reports.figures.style import PERCENT_TICKS, tidy
 from reports.hyperparameters import format_value
 from reports.wording import plural
 
-FACTORS = {"activation": "activation", "standardize": "standardization"}
+FACTORS = ("activation", "standardize")
 _COLOURS = {"activation": "#8c564b", "standardize": "#9467bd"}
 
 
 def activation_and_standardization(experiment: Experiment) -> Panel:
     trials = experiment.trials
     compared = [f for f in FACTORS if trials[f].dropna().nunique() > 1]
-    notes = tuple(f"{FACTORS[f].capitalize()} did not vary ({_values(trials[f])}), so it is not compared."
-                  if trials[f].notna().any() else f"{FACTORS[f].capitalize()} was not recorded."
+    notes = tuple(f"{name_of(f).capitalize()} did not vary ({_values(trials[f])}), so it is not compared."
+                  if trials[f].notna().any() else f"{name_of(f).capitalize()} was not recorded."
                   for f in FACTORS if f not in compared)
     if not compared:
         return no_figure("Neither activation nor standardization varied in this search, so there is nothing "
@@ -46,7 +46,7 @@ def activation_and_standardization(experiment: Experiment) -> Panel:
 
 def factor_sentence(accuracy: AccuracyModel, time: TimeModel, factor: str) -> str:
     """One factor's accuracy and time verdicts in a sentence (see `reports.evidence.rules`)."""
-    name = FACTORS.get(factor, name_of(factor)).capitalize()
+    name = name_of(factor).capitalize()
     row = accuracy.effect(factor)
     if row is None or pd.isna(row["difference"]):
         acc = f"cannot tell its effect on accuracy with {plural(accuracy.trials, 'measured trial')}"
@@ -75,7 +75,7 @@ def _time_words(time: TimeModel, factor: str) -> str:
 
 def _draw(accuracy: AccuracyModel, time: TimeModel, compared: list[str]) -> go.Figure:
     figure = make_subplots(rows=2, cols=len(compared), vertical_spacing=0.14, horizontal_spacing=0.08,
-                           column_titles=[FACTORS[f] for f in compared])
+                           column_titles=[name_of(f) for f in compared])
     for col, factor in enumerate(compared, start=1):
         levels = accuracy.levels[accuracy.levels["factor"] == factor]
         figure.add_trace(go.Scatter(
@@ -87,7 +87,7 @@ def _draw(accuracy: AccuracyModel, time: TimeModel, compared: list[str]) -> go.F
                        levels[["level", "prediction", "low", "high", "trials"]].itertuples(index=False)],
             hoverinfo="text"), row=1, col=col)
         rows = time.effects[time.effects["factor"] == factor].dropna(subset=["ratio"])
-        labels = [c.removeprefix(f"{factor} ") for c in rows["contrast"]]
+        labels = [c.removeprefix(f"{prefix_of(factor)} ") for c in rows["contrast"]]
         figure.add_trace(go.Scatter(
             x=labels, y=rows["ratio"], mode="markers", showlegend=False,
             marker={"color": _COLOURS[factor], "size": 11, "symbol": "diamond"},

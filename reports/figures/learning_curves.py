@@ -14,13 +14,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from reports.binning import log_groups
+from reports.evidence.rules import name_of, prefix_of
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import PERCENT_TICKS, sequential_colours, tidy
 from reports.hyperparameters import format_value
 from reports.wording import plural
 
-GROUPINGS = {"lr": "learning rate", "batch_size": "batch size"}
+GROUPINGS = ("lr", "batch_size")
 
 
 def learning_curves(experiment: Experiment) -> Panel:
@@ -50,7 +51,7 @@ def _draw(curves: pd.DataFrame) -> go.Figure:
         order = sorted(curves[by].unique(), key=_sort_key)
         colours = dict(zip(order, sequential_colours(len(order))))
         for rank, group in enumerate(order):  # legend entries, solid whatever the first trial's fate
-            figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"{_short(by)} {group}",
+            figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"{prefix_of(by)} {group}",
                                         legendgroup=f"{by}:{group}", legendrank=rank, visible=by == "lr",
                                         line={"color": colours[group], "width": 2}), row=1, col=1)
             for key in visibility:
@@ -59,22 +60,22 @@ def _draw(curves: pd.DataFrame) -> go.Figure:
             group = trial[by].iloc[0]
             for col, metric in ((1, "val_acc"), (2, "val_loss")):
                 figure.add_trace(go.Scatter(
-                    x=trial["epoch"], y=trial[metric], mode="lines+markers", name=f"{_short(by)} {group}",
+                    x=trial["epoch"], y=trial[metric], mode="lines+markers", name=f"{prefix_of(by)} {group}",
                     legendgroup=f"{by}:{group}", showlegend=False, visible=by == "lr",
                     line={"color": colours[group], "width": 1.5, "dash": "dot" if trial["state"].iloc[0] != "complete"
                           else "solid"},
                     marker={"size": 4},
-                    hovertemplate=f"trial {trial_id} ({trial['state'].iloc[0]}), {_short(by)} {group}"
+                    hovertemplate=f"trial {trial_id} ({trial['state'].iloc[0]}), {prefix_of(by)} {group}"
                                   f"<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>"),
                     row=1, col=col)
                 for key in visibility:
                     visibility[key].append(key == by)
-    buttons = [{"label": f"colour by {label}", "method": "update",
-                "args": [{"visible": visibility[by]}, {"legend.title.text": label}]}
-               for by, label in GROUPINGS.items()]
+    buttons = [{"label": f"colour by {name_of(by)}", "method": "update",
+                "args": [{"visible": visibility[by]}, {"legend.title.text": name_of(by)}]}
+               for by in GROUPINGS]
     figure.update_layout(updatemenus=[{"buttons": buttons, "direction": "down", "x": 0, "xanchor": "left",
                                        "y": 1.2, "yanchor": "top", "showactive": True}],
-                         legend={"title": {"text": GROUPINGS["lr"]}},
+                         legend={"title": {"text": name_of("lr")}},
                          title={"text": "Learning curves (dotted: stopped early)", "x": 0.5})
     figure.update_xaxes(title="epoch", dtick=1 if curves["epoch"].max() <= 12 else None)
     figure.update_yaxes(tickformatstops=PERCENT_TICKS, row=1, col=1)
@@ -84,10 +85,6 @@ def _draw(curves: pd.DataFrame) -> go.Figure:
     tidy(figure, height=500)
     figure.update_layout(margin={"t": 110})
     return figure
-
-
-def _short(by: str) -> str:
-    return "lr" if by == "lr" else "batch"
 
 
 def _sort_key(group: str) -> float:

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from reports.evidence import accuracy_model
 from reports.evidence.accuracy_model import AccuracyModel
-from reports.evidence.rules import MIN_TRIALS_PER_SIDE
+from reports.evidence.rules import MIN_TRIALS_PER_SIDE, name_of
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import STATE_SYMBOLS, state_symbol, tidy
@@ -29,8 +29,7 @@ def lr_batch_heatmap(experiment: Experiment) -> Panel:
     trials = experiment.trials
     varied = [name for name in ("lr", "batch_size") if trials[name].dropna().nunique() > 1]
     if len(varied) < 2:
-        held = [f"{label} {format_value(trials[name].dropna().iloc[0])}" for name, label in
-                (("lr", "learning rate"), ("batch_size", "batch size"))
+        held = [f"{name_of(name)} {format_value(trials[name].dropna().iloc[0])}" for name in ("lr", "batch_size")
                 if name not in varied and trials[name].notna().any()]
         return no_figure(f"Only one of the learning rate and the batch size can vary in a map of both, and "
                          f"{' and '.join(held) or 'neither'} held, so there is no interaction to map; "

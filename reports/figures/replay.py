@@ -18,17 +18,18 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from reports.evidence.rules import name_of
+from reports.evidence.rules import name_of, value_text
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import PERCENT_TICKS, sequential_colours, tidy
 from reports.hyperparameters import format_value, varying
-from reports.published import (MAJORITY_ACCURACY, PRIOR_LOSS, PUBLISHED_REPLAYS, STUDY_BEST_LR, STUDY_STALLED_LRS,
-                               PublishedReplay)
+from reports.published import PUBLISHED_REPLAYS, STUDY_BEST_LR, STUDY_STALLED_LRS, PublishedReplay
+from spaces.study import CONTROLLED
+from trainables.dataset import CLASS_FREQUENCY_LOSS, MAJORITY_ACCURACY
 
 WITHIN = 0.05  # points of accuracy within which a replay "reproduces" a published figure
-STALLED = PRIOR_LOSS - 0.02  # a final training loss within this of the prior: nothing learnt
-LOSS_CAP = 2 * PRIOR_LOSS  # the loss axis stops here; a run that blew up is drawn off the top
+STALLED = CLASS_FREQUENCY_LOSS - 0.02  # a final training loss within this of the prior: nothing learnt
+LOSS_CAP = 2 * CLASS_FREQUENCY_LOSS  # the loss axis stops here; a run that blew up is drawn off the top
 
 
 def controlled_factors(trials: pd.DataFrame) -> list[str] | None:
@@ -55,8 +56,8 @@ def replay(experiment: Experiment) -> Panel:
     if factors is None:
         return no_figure("This search was not a controlled replay (one hyperparameter varied, or two fully "
                          "crossed, everything else held), so its trials do not compare directly; the sections "
-                         "above estimate each effect from all of them. The study's sections replay with "
-                         "`--space lr`, `batch`, `standardize`, `activation`, `arch`, `lr_batch`, `lr_scale`.")
+                         "above estimate each effect from all of them. The study's sections replay with `--space` "
+                         + ", ".join(f"`{space.name}`" for space in CONTROLLED) + ".")
     table = replay_table(experiment.trials, experiment.epochs)
     if len(factors) == 1:
         return _one_factor(table, factors[0])
@@ -173,7 +174,7 @@ def _lr_verdict(rows: pd.DataFrame) -> str | None:
     holds = best == STUDY_BEST_LR and all(lr in stalled for lr in STUDY_STALLED_LRS if lr in losses)
     stalled_text = ", ".join(format_value(lr) for lr in sorted(stalled)) or "none"
     return (f"{'holds' if holds else 'does not hold'} here: lowest training loss at lr {format_value(best)} "
-            f"({losses[best]:.3f}); lrs whose loss stayed at the class-frequency level ({PRIOR_LOSS:.2f}): "
+            f"({losses[best]:.3f}); lrs whose loss stayed at the class-frequency level ({CLASS_FREQUENCY_LOSS:.2f}): "
             f"{stalled_text}")
 
 
@@ -187,22 +188,22 @@ def _lr_grid(table: pd.DataFrame, epochs: pd.DataFrame, other: str) -> Panel:
         losses = part.dropna(subset=["final_train_loss"])
         if len(losses):
             best_lrs[value] = losses.loc[losses["final_train_loss"].idxmin(), "lr"]
-        sentences.append(f"at {_short(other)} {_value(other, value)} the study's learning-rate finding {verdict}")
+        sentences.append(f"at {_value(other, value)} the study's learning-rate finding {verdict}")
     depends = len(set(best_lrs.values())) > 1
     summary = (f"The best learning rate {'depends' if depends else 'does not depend'} on {name_of(other)} in this "
                f"grid (lowest final training loss: " +
-               ", ".join(f"lr {format_value(lr)} at {_short(other)} {_value(other, v)}" for v, lr in best_lrs.items()) +
+               ", ".join(f"lr {format_value(lr)} at {_value(other, v)}" for v, lr in best_lrs.items()) +
                "; one run each)")
     notes = ("One run per cell (seed 0). Dotted lines diverged. The loss axis stops at "
              f"{LOSS_CAP:.2f}: an epoch whose loss blew up past it is drawn off the top.",
-             f"A loss that stays near {PRIOR_LOSS:.2f} is what predicting the class frequencies alone gives: "
+             f"A loss that stays near {CLASS_FREQUENCY_LOSS:.2f} is what predicting the class frequencies alone gives: "
              "the run learnt nothing else.")
     return Panel(_curves(table, epochs, other, values), summary + "; " + "; ".join(sentences) + ".", notes)
 
 
 def _curves(table: pd.DataFrame, epochs: pd.DataFrame, other: str, values: list) -> go.Figure:
     figure = make_subplots(rows=2, cols=len(values), shared_xaxes=True, shared_yaxes="rows",
-                           column_titles=[f"{_short(other)} {_value(other, v)}" for v in values],
+                           column_titles=[f"{_value(other, v)}" for v in values],
                            row_titles=["training loss", "validation accuracy"], vertical_spacing=0.08)
     lrs = sorted(table["lr"].unique())
     colours = dict(zip(lrs, sequential_colours(len(lrs))))
@@ -215,7 +216,7 @@ def _curves(table: pd.DataFrame, epochs: pd.DataFrame, other: str, values: list)
                     x=curve["epoch"], y=curve[metric], mode="lines+markers", name=f"lr {format_value(trial['lr'])}",
                     legendgroup=str(trial["lr"]), showlegend=(col == 1 and row == 1),
                     line={"color": colours[trial["lr"]], "dash": dash}, marker={"size": 4},
-                    hovertemplate=f"lr {format_value(trial['lr'])}, {_short(other)} {_value(other, value)}"
+                    hovertemplate=f"lr {format_value(trial['lr'])}, {_value(other, value)}"
                                   f"<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>"), row=row, col=col)
     losses = pd.to_numeric(epochs.loc[epochs["trial_id"].isin(table["trial_id"]), "train_loss"],
                            errors="coerce").dropna()
@@ -230,17 +231,9 @@ def _curves(table: pd.DataFrame, epochs: pd.DataFrame, other: str, values: list)
     return tidy(figure, height=640)
 
 
-def _short(factor: str) -> str:
-    return {"batch_size": "batch", "standardize": "input"}.get(factor, name_of(factor))
-
-
-INPUTS = {"raw": "raw 0–255 pixels", "none": "pixels/255", "pixel": "z-scored pixels", "global": "one z-score",
-          "per_image": "per-image z-score"}
-
-
 def _value(factor: str, value) -> str:
-    """A value as a sentence names it: `input pixels/255` rather than `input none`."""
-    return INPUTS.get(value, format_value(value)) if factor == "standardize" else format_value(value)
+    """A value as a sentence names it: `batch 8`, `pixels/255` (standardization none)."""
+    return value_text(factor, format_value(value))
 
 
 def _key(value):

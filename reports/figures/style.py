@@ -29,11 +29,6 @@ def sequential_colours(n: int) -> list[str]:
     return px.colors.sample_colorscale("Viridis", [0.9 * i / (n - 1) for i in range(n)])
 
 
-def percent_format(low: float, high: float) -> str:
-    """A percentage tick format with a decimal only when the values span under five points."""
-    return ".1%" if high - low < 0.05 else ".0%"
-
-
 PERCENT_TICKS = [{"dtickrange": [None, 0.0099], "value": ".1%"}, {"dtickrange": [0.0099, None], "value": ".0%"}]
 """Accuracy ticks as percentages, with a decimal only when ticks are closer than a point."""
 

@@ -9,8 +9,8 @@ from typing import Any, TextIO
 
 from ray import tune
 
+from experiment.schema import STATES
 from search.outcome import trial_outcome
-from search.schema import STATES
 
 
 class ProgressLine(tune.Callback):

@@ -19,11 +19,12 @@ import pyarrow.parquet as pq
 from ray import tune
 from ray.tune.result import NODE_IP
 
-from search.outcome import epochs_of, first_epoch_s, trial_outcome
+from experiment.files import EPOCHS_FILE, TRIALS_FILE, write_atomically
+from experiment.full_run import full_run_time_s
+from experiment.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
 from search import interruption
+from search.outcome import epochs_of, first_epoch_s, trial_outcome
 from search.study.reuse import REUSED_FROM, hyperparameters
-from search.schema import (EPOCHS_FILE, EPOCHS_SCHEMA, TRIALS_FILE, TRIALS_SCHEMA, full_run_time_s,
-                           write_atomically)
 from trainables.hyperparameters import Hyperparameters
 
 class ParquetResults(tune.Callback):
@@ -124,7 +125,7 @@ class ParquetResults(tune.Callback):
 
 def full_run_time(last: dict[str, Any], max_epochs: int, first_epoch: float | None = None) -> dict[str, Any]:
     """Training time of a full run: measured when the trial ran every epoch, else projected
-    (`search.schema.full_run_time_s`, with its first epoch's seconds where known) and marked so."""
+    (`experiment.full_run.full_run_time_s`, with its first epoch's seconds where known) and marked so."""
     epochs, seconds = epochs_of(last) if last else 0, last.get("train_time_s") if last else None
     if not epochs or seconds is None:
         return {"full_run_time_s": None, "full_run_time_projected": None}

@@ -18,16 +18,16 @@ front instead of crowding at one end.
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
-import numpy as np
-
-from search.schema import dominance_matrix
-from search.scheduling.successive_halving import Progress, loss_first
+from experiment.pareto import crowding_distances, non_dominated_fronts
+from search.scheduling.successive_halving import Progress, accuracy_first, loss_first
 
 # Orders one trial's progress: lower is better, the first element is the objective the front uses.
 Quality = Callable[[Progress], tuple[float, ...]]
+PARETO_QUALITIES: dict[str, Quality] = {"loss": loss_first, "accuracy": accuracy_first,
+                                        "accuracy_then_loss": accuracy_first}
+"""The quality the front pairs with time, by the name of the single-objective ranking it matches."""
 
 
 def pareto_ranking(recorded: dict[str, Progress], quality: Quality = loss_first) -> dict[str, tuple]:
@@ -40,42 +40,6 @@ def pareto_ranking(recorded: dict[str, Progress], quality: Quality = loss_first)
         crowding = crowding_distances({trial_id: points[trial_id] for trial_id in front})
         keys.update({trial_id: (index, -crowding[trial_id], *quality(recorded[trial_id])[1:]) for trial_id in front})
     return keys
-
-
-def non_dominated_fronts(points: dict[str, tuple[float, ...]]) -> list[list[str]]:
-    """Fronts of points to minimise in every coordinate: the first is the non-dominated set.
-
-    Deb's fast non-dominated sort: every pair compared once (in numpy), then fronts peeled by
-    counting dominators, so a rung of hundreds of trials ranks in milliseconds."""
-    ids = list(points)
-    if not ids:
-        return []
-    dominated_by = dominance_matrix(np.array([points[i] for i in ids], dtype=float).reshape(len(ids), -1))
-    dominators = dominated_by.sum(axis=0)
-    remaining = np.ones(len(ids), dtype=bool)
-    fronts = []
-    while remaining.any():
-        front = remaining & (dominators == 0)
-        fronts.append(sorted(ids[i] for i in np.flatnonzero(front)))
-        remaining &= ~front
-        dominators = dominators - dominated_by[front].sum(axis=0)
-    return fronts
-
-
-def crowding_distances(front: dict[str, tuple[float, ...]]) -> dict[str, float]:
-    """NSGA-II crowding distance of each point within its front (ends of each objective: infinite)."""
-    distance = dict.fromkeys(front, 0.0)
-    if len(front) <= 2:
-        return dict.fromkeys(front, math.inf)
-    for axis in range(len(next(iter(front.values())))):
-        ordered = sorted(front, key=lambda trial_id: (front[trial_id][axis], trial_id))
-        low, high = front[ordered[0]][axis], front[ordered[-1]][axis]
-        distance[ordered[0]] = distance[ordered[-1]] = math.inf
-        if high == low or not math.isfinite(high - low):
-            continue
-        for before, trial_id, after in zip(ordered, ordered[1:], ordered[2:]):
-            distance[trial_id] += (front[after][axis] - front[before][axis]) / (high - low)
-    return distance
 
 
 def _objectives(progress: Progress, quality: Quality) -> tuple[float, float]:

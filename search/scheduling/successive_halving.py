@@ -14,23 +14,11 @@ a `Ranking` to order the trials at a rung. The ranking sees each trial's progres
 best validation accuracy so far; `search.scheduling.moasha.pareto_ranking` ranks on that and on
 training time together.
 
-Why the loss, and why the `full` space's first rung sits at epoch 1. On 150 configurations of
-`full` recorded to the end on real FER2013 (8,000-image subset, 9 epochs; issue 17,
-`benchmarks/curves`, figures in `benchmarks/RESULTS.md`), the Spearman correlation of each
-signal after epoch k with a trial's final best accuracy was:
-
-    epoch k                          1      2      3      4
-    lowest validation loss so far  0.76   0.87   0.92   0.95
-    best accuracy so far           0.72   0.84   0.94   0.95
-
-and at each of these epochs the top third on either signal kept all five final best. A third
-of the trials still sit at the majority class's accuracy (0.249) after epoch 1, which only the
-loss tells apart. Searches replayed on the recorded curves themselves (random order, 50 seeds,
-paired) did worse ranked on the accuracy (−0.98 points at 5 minutes, −0.40 at 10, −0.19 at
-20) and worse with the first rung at epoch 2 instead of 1 (−0.61 points at 5 minutes; −0.14
-and −0.25 at 10 and 20, intervals holding 0); the simulator agrees (first rung 2: −0.52 points
-at 60 simulated minutes). An earlier study of 15 runs had put the first rung at epoch 2. A
-best-so-far signal also means one noisy epoch cannot undo the progress before it.
+Why the loss: after one or two epochs the lowest validation loss so far predicts a trial's
+final accuracy better than its best accuracy so far, and it tells apart the trials still tied
+at the majority class; a best-so-far signal also means one noisy epoch cannot undo the progress
+before it. The measurements behind this, and behind `full`'s first rung at epoch 1, are in
+benchmarks/RESULTS.md ("Rung signal" and "Recorded learning curves and the simulator").
 """
 
 from __future__ import annotations
@@ -43,7 +31,7 @@ from typing import Any, Callable
 from ray.tune.experiment import Trial
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
-from search.schema import full_run_time_s
+from experiment.full_run import full_run_time_s
 
 
 @dataclass(frozen=True)
@@ -120,6 +108,11 @@ def accuracy_then_loss(recorded: dict[str, Progress]) -> dict[str, tuple]:
 def accuracy_only(recorded: dict[str, Progress]) -> dict[str, tuple]:
     """Best validation accuracy so far (ASHA's usual signal), ties left tied."""
     return {trial_id: (-_best_accuracy(p),) for trial_id, p in recorded.items()}
+
+
+RANKINGS: dict[str, Ranking] = {"loss": loss_then_accuracy, "accuracy": accuracy_only,
+                                "accuracy_then_loss": accuracy_then_loss}
+"""The rankings at a rung, by name: the search uses "loss"; the simulator compares the others."""
 
 
 class Rungs:

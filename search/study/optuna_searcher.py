@@ -22,14 +22,13 @@ import optuna
 from ray import tune
 from ray.tune.search.optuna import OptunaSearch
 
+from experiment.full_run import full_run_time_s
+from experiment.schema import COMPLETE, DIVERGED
 from search import interruption
-from search.outcome import epochs_of, first_epoch_s, trial_outcome
+from search.outcome import OPTUNA_STATES, epochs_of, first_epoch_s, study_values, trial_outcome
 from search.study.reuse import REUSE_KEY, REUSED_FROM, FinishedTrials, own_metrics
-from search.schema import COMPLETE, DIVERGED, FAILED, PRUNED, full_run_time_s
 from spaces import SearchSpace
 
-_OPTUNA_STATE = {COMPLETE: optuna.trial.TrialState.COMPLETE, DIVERGED: optuna.trial.TrialState.COMPLETE,
-                 PRUNED: optuna.trial.TrialState.PRUNED, FAILED: optuna.trial.TrialState.FAIL}
 USER_ATTRS = ("train_time_s", "param_count", "precision", "device")
 FULL_RUN_TIME = "full_run_time_s"  # user attribute: measured for full runs, projected for the others
 EPOCH_VALUES = "val_acc_by_epoch"  # user attribute of multi-objective studies
@@ -125,10 +124,10 @@ class TruthfulOptunaSearch(OptunaSearch):
             ot_trial.set_user_attr(FULL_RUN_TIME, full_run_time_s(last["train_time_s"], epochs_of(last),
                                                                   self._max_epochs, first_epoch_s(history)))
             ot_trial.set_user_attr("full_run_time_projected", epochs_of(last) < self._max_epochs)
-        values = self._values(last) if outcome in (COMPLETE, DIVERGED) else None
+        values = study_values(last, self.metric) if outcome in (COMPLETE, DIVERGED) else None
         # Told at the next experiment snapshot (`save`), never before Tune has saved that the
         # trial finished: a driver killed in between must not leave the study ahead of Tune.
-        self._pending_tells.append((ot_trial.number, values, _OPTUNA_STATE[outcome]))
+        self._pending_tells.append((ot_trial.number, values, OPTUNA_STATES[outcome]))
         if not error:
             self._finished.add(trial_id, self._configs.get(trial_id, {}), history)
 
@@ -164,11 +163,6 @@ class TruthfulOptunaSearch(OptunaSearch):
         known = {trial.number for trial in self._ot_trials.values()}
         running = self._ot_study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
         self._orphans = sorted(t.number for t in running if t.number not in known)
-
-    def _values(self, last: dict[str, Any]) -> float | list[float]:
-        if self.multi_objective:
-            return [float(last[name]) for name in self.metric]
-        return float(last[self.metric])
 
     def _report(self, trial_id: str, result: dict) -> None:
         """Each epoch once: an intermediate value at step = epoch (a user attribute if multi-objective)."""

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.curves.arms import RANKINGS
 from benchmarks.curves.signals import progress_at, rung_signals
 from benchmarks.curves.simulator import NoStopping
 from benchmarks.curves.tabular import TableCurves, compare_halving, replay
+from search.scheduling import RANKINGS
 
 
 def _table(curves: dict[int, tuple[list[float], list[float], float]]) -> pd.DataFrame:

@@ -79,7 +79,7 @@ def test_a_duplicate_configuration_is_replayed_at_no_cost_when_reuse_is_on():
 
 def test_the_hypervolume_of_the_full_runs_front_by_hand():
     from benchmarks.curves.simulate import front_hypervolume
-    from reports.published import MAJORITY_ACCURACY as MAJORITY
+    from trainables.dataset import MAJORITY_ACCURACY as MAJORITY
 
     # one slot, no stopping: full runs A (3 s, 0.50), B (6 s, 0.30: dominated by A), C (3 s, 0.55), D (9 s, 0.10)
     trace = simulate(SPACE, _study(), NoStopping(), _curve, slots=1, budget_s=100, max_epochs=3, samples=4)

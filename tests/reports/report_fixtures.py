@@ -15,7 +15,9 @@ import optuna
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from search.schema import EPOCHS_FILE, EPOCHS_SCHEMA, SCHEDULER, SEARCH, TRIALS_FILE, TRIALS_SCHEMA
+from experiment.files import EPOCHS_FILE, TRIALS_FILE
+from experiment.schema import EPOCHS_SCHEMA, SCHEDULER, SEARCH, TRIALS_SCHEMA
+from search.outcome import OPTUNA_STATES
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -23,8 +25,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 DEFAULT_CONFIG = {"arch": "arch1", "lr": 0.01, "batch_size": 256, "activation": "relu", "standardize": "none",
                   "optimizer": "sgd", "weight_decay": 0.0, "batch_norm": False, "dropout": 0.0, "augment": "none",
                   "lr_schedule": "constant"}
-_OPTUNA_STATE = {"complete": optuna.trial.TrialState.COMPLETE, "diverged": optuna.trial.TrialState.COMPLETE,
-                 "pruned": optuna.trial.TrialState.PRUNED, "failed": optuna.trial.TrialState.FAIL}
 
 
 def trial(trial_id: str, state: str = "complete", acc: float | None = 0.5, time: float | None = 10.0,
@@ -74,7 +74,7 @@ def _write_study(folder: Path, trials: list[dict[str, Any]]) -> None:
                      for n in names}
     study = optuna.create_study(storage=storage, study_name=folder.name, direction="maximize")
     for row in trials:
-        state = _OPTUNA_STATE[row["state"]]
+        state = OPTUNA_STATES[row["state"]]
         value = row["last_val_acc"] if state == optuna.trial.TrialState.COMPLETE else None
         study.add_trial(optuna.trial.create_trial(
             state=state, value=value, params={n: row[n] for n in names}, distributions=distributions,
@@ -84,7 +84,7 @@ def _write_study(folder: Path, trials: list[dict[str, Any]]) -> None:
 
 
 def synthetic_summary(name: str, synthetic: bool = True, scheduler: str = "halving") -> dict[str, Any]:
-    """A summary.json as search.run writes it (its keys from `search.schema`)."""
+    """A summary.json as search.run writes it (its keys from `experiment.schema`)."""
     return {"name": name, "space": "test", "wall_time_s": 12.0,
             "data": {"description": "SYNTHETIC faces" if synthetic else "FER2013 from /data",
                      "synthetic": synthetic},

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from report_fixtures import REPO, synthetic_summary, trial, write_experiment
 
-from search.schema import TRIALS_FILE, TRIALS_SCHEMA
+from experiment.files import TRIALS_FILE
+from experiment.schema import TRIALS_SCHEMA
 
 
 def _build(folder: Path) -> subprocess.CompletedProcess:

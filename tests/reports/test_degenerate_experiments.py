@@ -8,8 +8,8 @@ from html import unescape
 from plotly.offline import get_plotlyjs
 from report_fixtures import synthetic_summary, trial, write_experiment
 
+from experiment.schema import NO_EARLY_STOPPING
 from reports.build import SECTIONS, build_report
-from search.schema import NO_EARLY_STOPPING
 
 
 def _page(folder) -> str:

@@ -8,7 +8,7 @@ from report_fixtures import synthetic_summary, trial, write_experiment
 from reports import figures
 from reports.experiment import load_experiment
 from reports.figures.replay import controlled_factors
-from reports.published import PRIOR_LOSS
+from trainables.dataset import CLASS_FREQUENCY_LOSS
 
 
 def _epochs(row: dict, losses: list[float]) -> list[dict]:
@@ -48,7 +48,7 @@ def test_the_batch_replay_is_compared_value_by_value_with_the_study(batch_replay
 
 
 def test_the_lr_replay_checks_the_study_finding_on_the_training_loss(tmp_path):
-    final = {0.0001: 1.77, 0.001: 1.62, 0.005: 1.47, 0.01: 1.42, 0.1: PRIOR_LOSS, 1.0: PRIOR_LOSS}
+    final = {0.0001: 1.77, 0.001: 1.62, 0.005: 1.47, 0.01: 1.42, 0.1: CLASS_FREQUENCY_LOSS, 1.0: CLASS_FREQUENCY_LOSS}
     rows = [trial(f"lr{lr}", acc=0.3, epochs=10, max_epochs=10, lr=lr, standardize="raw") for lr in final]
     epochs = [e for row in rows for e in _epochs(row, [1.9] * 9 + [final[row["lr"]]])]
     panel = figures.replay(load_experiment(write_experiment(tmp_path / "lr", rows, epochs=epochs,

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from search.schema import PER_CLASS_FILE
+from experiment.files import PER_CLASS_FILE
 from trainables import EMOTIONS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from search.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
+from experiment.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
 from spaces import SPACES
 
 SMOKE = SPACES["smoke"]

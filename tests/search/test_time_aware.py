@@ -16,10 +16,10 @@ import pytest
 import ray
 
 from loopback import get_json
+from experiment.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
 from search.best import evaluate_best
-from search.study.optuna_searcher import EPOCH_VALUES
-from search.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
 from search.options import SearchOptions
+from search.study.optuna_searcher import EPOCH_VALUES
 from search.tuner import run_search
 from spaces import SPACES
 from spaces.space import SearchSpace, choice
