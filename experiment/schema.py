@@ -24,6 +24,7 @@ HYPERPARAMETER_FIELDS = [pa.field(row.name, _ARROW_TYPES[row.kind]) for row in T
 TRIALS_SCHEMA = pa.schema([
     pa.field("trial_id", pa.string()), pa.field("optuna_number", pa.int64()), pa.field("state", pa.string()),
     pa.field("baseline", pa.string()), pa.field("reused_from", pa.string()), *HYPERPARAMETER_FIELDS,
+    pa.field("seed", pa.int64()),
     pa.field("best_val_acc", pa.float64()), pa.field("best_epoch", pa.int64()), pa.field("last_val_acc", pa.float64()),
     pa.field("train_time_s", pa.float64()), pa.field("full_run_time_s", pa.float64()),
     pa.field("full_run_time_projected", pa.bool_()), pa.field("epochs", pa.int64()), pa.field("max_epochs", pa.int64()),

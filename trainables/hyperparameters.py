@@ -13,7 +13,7 @@ row here plus the code that uses it.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from trainables.standardize import STANDARDIZATIONS
@@ -150,9 +150,15 @@ class Hyperparameters:
 assert tuple(f.name for f in fields(Hyperparameters)) == NAMES, "Hyperparameters must follow TABLE"
 
 
+SEED_KEY = "seed"
+"""A trial's config may carry this key beside its hyperparameters: the seed it trains with
+(repeats of one configuration over seeds); without it, the search's seed."""
+
+
 @dataclass(frozen=True)
 class TrialSettings:
-    """How long and how a trial runs; the same for every trial of a search."""
+    """How long and how a trial runs; the same for every trial of a search (but its seed, see
+    `SEED_KEY`)."""
 
     max_epochs: int = 10
     seed: int = 0
@@ -163,3 +169,8 @@ class TrialSettings:
             raise ValueError(f"The value of `max_epochs` is {self.max_epochs}, but must be `max_epochs >= 1`")
         if self.precision not in PRECISIONS:
             raise ValueError(f"The value of `precision` is {self.precision!r}, but must be one of {PRECISIONS}")
+
+    def for_trial(self, config: dict[str, Any]) -> tuple[dict[str, Any], "TrialSettings"]:
+        """(the config's hyperparameters, these settings with the config's own seed, if it has one)."""
+        hyperparameters = {k: v for k, v in config.items() if k != SEED_KEY}
+        return hyperparameters, (replace(self, seed=int(config[SEED_KEY])) if SEED_KEY in config else self)

@@ -34,6 +34,7 @@ def train_fer(config: dict[str, Any], splits: Splits, settings: TrialSettings) -
 
     import ray
 
+    config, settings = settings.for_trial(config)
     checkpoint = tune.get_checkpoint()
     node = _node_name()
     device = training_device(ray.get_gpu_ids(), torch.cuda.is_available())  # a GPU only when Ray gave one
@@ -99,7 +100,7 @@ def run_trial(hp: Hyperparameters, settings: TrialSettings, splits: Splits, repo
             "images_per_s": stats.images / stats.seconds if stats.seconds > 0 else 0.0,
             "eval_time_s": time.perf_counter() - eval_start,
             "diverged": stats.diverged, "param_count": param_count, "precision": precision,
-            "device": describe_device(device),
+            "device": describe_device(device), "seed": settings.seed,
         }
         if stats.diverged:
             report(metrics, None)  # no checkpoint of broken weights

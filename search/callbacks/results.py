@@ -103,6 +103,7 @@ class ParquetResults(tune.Callback):
             "trial_id": trial.trial_id, "optuna_number": self._optuna_number(trial.trial_id),
             "state": trial_outcome(last, self._max_epochs, errored), "baseline": self._baseline_of(trial.trial_id),
             REUSED_FROM: last.get(REUSED_FROM), **Hyperparameters.from_config(hyperparameters(trial.config)).as_dict(),
+            "seed": last.get("seed"),
             "best_val_acc": best.get("val_acc"), "best_epoch": epochs_of(best) if best else None,
             "last_val_acc": last.get("val_acc"), "train_time_s": last.get("train_time_s"),
             **full_run_time(last, self._max_epochs, first_epoch_s(history)),

@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 from ray.tune.result import AUTO_RESULT_KEYS
 
+from trainables.hyperparameters import SEED_KEY
+
 REUSE_KEY = "_reuse"  # config key carrying the source trial and its results to a replaying trial
 REUSED_FROM = "reused_from"  # result key: the trial whose results a replay reports
 
@@ -28,11 +30,11 @@ class FinishedTrials:
     def add(self, trial_id: str, config: dict[str, Any], results: list[dict[str, Any]]) -> None:
         """Remember a finished trial; a trial that reported nothing, or replayed, is no source."""
         if results and REUSE_KEY not in config:
-            self._finished[trial_id] = (hyperparameters(config), [own_metrics(r) for r in results])
+            self._finished[trial_id] = (_without_payload(config), [own_metrics(r) for r in results])
 
     def find(self, config: dict[str, Any]) -> tuple[str, list[dict[str, Any]]] | None:
-        """The first finished trial with exactly this configuration, and its results."""
-        wanted = hyperparameters(config)
+        """The first finished trial with exactly this configuration (and seed), and its results."""
+        wanted = _without_payload(config)
         for trial_id, (seen, results) in self._finished.items():
             if seen == wanted:
                 return trial_id, results
@@ -40,7 +42,11 @@ class FinishedTrials:
 
 
 def hyperparameters(config: dict[str, Any]) -> dict[str, Any]:
-    """The configuration without the reuse payload."""
+    """The configuration's hyperparameters: without the reuse payload and a per-trial seed."""
+    return {k: v for k, v in config.items() if k not in (REUSE_KEY, SEED_KEY)}
+
+
+def _without_payload(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in config.items() if k != REUSE_KEY}
 
 

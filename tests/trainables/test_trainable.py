@@ -14,7 +14,7 @@ import torch
 from trainables.device import auto_precision, cpu_has_native_bf16
 
 METRICS = {"epoch", "val_acc", "val_loss", "train_loss", "train_acc", "epoch_time_s", "train_time_s",
-           "images_per_s", "eval_time_s", "diverged", "param_count", "precision", "device"}
+           "images_per_s", "eval_time_s", "diverged", "param_count", "precision", "device", "seed"}
 LEARNS = Hyperparameters(arch="arch1", optimizer="adamw", lr=0.003, batch_size=64, standardize="pixel")
 
 
@@ -44,6 +44,16 @@ def test_same_config_and_seed_give_the_same_first_epoch(small_synthetic):
     first, second = (_train(small_synthetic, LEARNS, settings)[0] for _ in range(2))
     for key in ("val_acc", "val_loss", "train_loss", "train_acc"):
         assert first[key] == second[key]
+
+
+def test_a_trial_config_may_carry_its_own_seed_and_trains_as_if_the_search_had_it(small_synthetic):
+    config, settings = TrialSettings(max_epochs=1, seed=0, precision="fp32").for_trial({"arch": "arch1", "seed": 3})
+    assert config == {"arch": "arch1"} and settings.seed == 3
+    assert TrialSettings(seed=7).for_trial({"arch": "arch1"})[1].seed == 7  # no seed of its own: the search's
+    own = _train(small_synthetic, LEARNS, settings)[0]
+    searched = _train(small_synthetic, LEARNS, TrialSettings(max_epochs=1, seed=3, precision="fp32"))[0]
+    other = _train(small_synthetic, LEARNS, TrialSettings(max_epochs=1, seed=0, precision="fp32"))[0]
+    assert own["seed"] == 3 and own["val_loss"] == searched["val_loss"] != other["val_loss"]
 
 
 def test_a_diverging_run_stops_cleanly_with_its_measured_accuracy(small_synthetic):
