@@ -45,8 +45,10 @@ class FinalRequest:
             raise UsageError(f"--budget-s is {self.budget_s:g}, but must be > 0")
         if self.epochs is not None and self.budget_s is not None:
             raise UsageError("--epochs and --budget-s both set the final training's length; give one")
-        if self.members < 1:
-            raise UsageError(f"--members is {self.members}, but must be at least 1")
+        if self.members < 0:
+            raise UsageError(f"--members is {self.members}, but must be at least 0 (0: no final training)")
+        if self.members == 0 and (self.epochs is not None or self.budget_s is not None):
+            raise UsageError("--members 0 trains nothing; leave out --epochs and --budget-s")
         if self.ensemble_rounds < 0:
             raise UsageError(f"--ensemble-rounds is {self.ensemble_rounds}, but must be >= 0")
 
@@ -63,7 +65,8 @@ def build_parser() -> OneLineParser:
                                        "seconds per epoch scaled to all the training images")
     add("--members", type=int, default=2,
         help="the search's best distinct configurations to train again, side by side, each with the search's "
-             "--cpus-per-trial (default: 2)")
+             "--cpus-per-trial; 0: no final training, only the deliverable (flip, ensemble) from the search's "
+             "own checkpoints, e.g. for an experiment written before they existed (default: 2)")
     add("--ensemble-rounds", type=int, default=DEFAULT_ROUNDS,
         help=f"rounds of ensemble selection on validation; 0: one model (default: {DEFAULT_ROUNDS})")
     return parser
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"{folder} has not finished its search; resume it first with python -m search.run "
                              f"--resume {folder}")
         existing = read_plan(folder)
-        if finished(existing):
+        if finished(existing) and request.members:
             raise UsageError(f"{folder} already has its final training (final/final.json); nothing to do")
         typed = [flag for flag, value in (("--epochs", args.epochs), ("--budget-s", args.budget_s)) if value]
         if existing is not None and typed:
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("search.final: interrupted before the final training started; nothing was written", file=sys.stderr)
         return interruption.INTERRUPTED_EXIT_STATUS
-    return finalize(record, splits, request, resume=existing is not None)
+    return finalize(record, splits, request, resume=existing is not None and request.members > 0)
 
 
 def full_splits(record: RecordedSearch) -> Splits:
@@ -116,10 +119,19 @@ def finalize(record: RecordedSearch, splits: Splits, request: FinalRequest, resu
     from search.best import evaluate_best
     from search.final.training import final_storage, run_final
     from search.run import build_report, display_path, optuna_numbers, print_summary
-    from search.tuner import connect_ray, ray_storage
+    from search.tuner import connect_ray, quiet_ray_output, ray_storage
 
     options = record.options
     folder = options.experiment_dir
+    if not request.members:  # the deliverable alone, from the search's checkpoints
+        quiet_ray_output()
+        if search_results is None:
+            search_results = _search_results(ray_storage(options))
+        best = evaluate_best(search_results, splits, folder,
+                             optuna_numbers(folder).get, options.max_epochs, options.max_train_time_s,
+                             ensemble_rounds=request.ensemble_rounds)
+        print_summary(_update_summary(folder, {"best": best}), build_report(folder))
+        return 0
     started = time.time()
     connect_ray()
     plan = read_plan(folder) if resume else None

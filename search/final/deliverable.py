@@ -11,8 +11,8 @@ The steps:
    the training images); absent without a final training.
 3. flip: the better single model of 1–2, its prediction averaged over the face and its mirror
    image when that does not lower its validation accuracy.
-4. ensemble: Caruana's selection with replacement over the whole library, flipped under the same
-   rule; absent with `ensemble_rounds` 0.
+4. ensemble: Caruana's selection with replacement over the library's models that beat the majority
+   class on validation, flipped under the same rule; absent with `ensemble_rounds` 0.
 
 The deliverable is the step with the highest validation accuracy (a tie goes to the later step:
 each step is used when it does not lower validation accuracy). Only then is the test split read,
@@ -118,7 +118,10 @@ def deliver(library: list[LibraryModel], splits: Splits, best_dir: Path, ensembl
     single = max(steps, key=lambda c: c.val_acc)  # the first of equals: the search's on a tie
     steps.append(_flipped(Candidate(FLIP_STEP, single.indices, (1,), False, single.val_acc), val, models, labels))
     if ensemble_rounds > 0:
-        order = sorted(range(len(library)), key=lambda i: (-own[i], i))  # ties inside selection: the better model
+        # ties inside selection go to the better model; one no better than always answering the commonest
+        # emotion has learnt nothing, and would only give the selection more noise to fit
+        order = [i for i in sorted(range(len(library)), key=lambda i: (-own[i], i)) if own[i] > majority(labels)]
+        order = order or [single.indices[0]]
         selection = ensemble_selection([val[i] for i in order], labels, ensemble_rounds)
         chosen = tuple(order[j] for j in selection.members)
         weights = tuple(selection.counts[j] for j in selection.members)
@@ -141,6 +144,11 @@ def deliver(library: list[LibraryModel], splits: Splits, best_dir: Path, ensembl
                           **({"note": candidate.note} if candidate.note else {})})
         previous = correct
     return _write(best_dir, steps[deliverable], step_rows, chosen_test, library, models, own, splits, extra or {})
+
+
+def majority(labels: np.ndarray) -> float:
+    """The accuracy of always answering the commonest class of `labels`."""
+    return float(np.bincount(labels).max() / len(labels))
 
 
 def paired_change(before: np.ndarray, after: np.ndarray) -> list[float]:

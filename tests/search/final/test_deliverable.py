@@ -22,9 +22,12 @@ from trainables import Hyperparameters, TrialSettings, load_model, run_trial
 from trainables.inference import load_exported, probabilities
 from trainables.trainable import VAL_PROBABILITIES_FILE
 
-CONFIGS = {  # two that learn, one that barely moves
-    "adamw": (Hyperparameters(arch="arch1", optimizer="adamw", lr=0.003, batch_size=64, standardize="pixel"), 2),
-    "sgd": (Hyperparameters(arch="arch1", optimizer="sgd_momentum", lr=0.02, batch_size=32, standardize="per_image"), 2),
+CONFIGS = {  # three that learn, differently, and one that barely moves
+    "adamw": (Hyperparameters(arch="arch1", optimizer="adamw", lr=0.003, batch_size=64, standardize="pixel"), 5),
+    "adamw-per-image": (Hyperparameters(arch="arch1", optimizer="adamw", lr=0.002, batch_size=32,
+                                        standardize="per_image", activation="elu"), 5),
+    "momentum": (Hyperparameters(arch="arch1", optimizer="sgd_momentum", lr=0.02, batch_size=32,
+                                 standardize="global"), 5),
     "stuck": (Hyperparameters(arch="arch1", optimizer="sgd", lr=1e-6, batch_size=256), 1),
 }
 
@@ -76,12 +79,14 @@ def test_the_test_split_is_read_once_after_every_step_is_chosen(library, small_s
     assert chosen["val_acc"] == best["val_acc"] == max(s["val_acc"] for s in steps)
     own = {m.trial_id: accuracy(m.val_probabilities, small_synthetic.val_y) for m in library}
     assert steps[0]["val_acc"] == max(own.values())  # the search's best checkpoint, as before
-    assert "stuck" not in {m["trial_id"] for m in best[MEMBERS]}  # the model that hurts is left out
+    assert "stuck" not in {m["trial_id"] for m in best[MEMBERS]}  # no better than the majority class: left out
 
 
 def test_the_exported_deliverable_gives_its_in_process_probabilities_on_the_test_split(library, small_synthetic,
                                                                                         tmp_path):
     best = deliver(library, small_synthetic, tmp_path / "best", ensemble_rounds=20)
+    weights = [m["weight"] for m in best[MEMBERS]]
+    assert len(set(weights)) > 1 and best["flip"], "the check needs a weighted ensemble with flip"
     by_id = {m.trial_id: m for m in library}
     members = [(load_model(Path(by_id[m["trial_id"]].checkpoint.path), torch.device("cpu")), m["weight"])
                for m in best[MEMBERS]]

@@ -34,10 +34,18 @@ def test_selection_is_with_replacement_a_model_chosen_twice_weighs_twice():
     assert selection.members == [0, 1]  # most often chosen first
 
 
-def test_a_member_that_hurts_is_never_chosen_and_later_rounds_do_not_lower_the_result():
+def test_a_member_that_hurts_is_never_chosen_though_averaging_every_model_would_take_it():
     selection = ensemble_selection([HURTS, A, B], LABELS, rounds=20)
     assert selection.counts[0] == 0 and selection.val_acc == 1.0
     assert len(selection.val_acc_by_round) == 20
+
+
+def test_rounds_after_the_best_one_are_dropped_the_best_rounds_ensemble_is_kept():
+    library = [_model([0.74, 0.6, 0.34, 0.7, 0.49]), _model([0.95, 0.75, 0.8, 0.28, 0.19]),
+               _model([0.23, 0.44, 0.51, 0.23, 0.75])]
+    selection = ensemble_selection(library, np.zeros(5, dtype=int), rounds=6)
+    assert selection.val_acc_by_round == pytest.approx((0.6, 0.6, 0.6, 0.6, 0.8, 0.6))  # round 6 lowered it
+    assert selection.counts == (3, 2, 0) and selection.val_acc == pytest.approx(0.8)
 
 
 def test_identical_models_tie_to_the_earlier_one_and_the_smaller_ensemble():

@@ -58,7 +58,8 @@ def test_final_training_of_an_experiment_with_no_finished_trial_is_refused(nothi
     (["--epochs", "-3"], ("--epochs is -3",)),
     (["--budget-s", "0"], ("--budget-s is 0", "> 0")),
     (["--epochs", "5", "--budget-s", "60"], ("give one",)),
-    (["--members", "0"], ("--members is 0",)),
+    (["--members", "-1"], ("--members is -1",)),
+    (["--members", "0", "--epochs", "3"], ("trains nothing",)),
     (["--ensemble-rounds", "-1"], ("--ensemble-rounds is -1",)),
 ])
 def test_a_non_positive_length_or_count_is_refused_before_anything_is_read(flags, words, tmp_path):
