@@ -134,7 +134,7 @@ def run(plan: Plan) -> int:
         request = FinalRequest(options.final_epochs, options.final_budget_s, options.final_members,
                                options.ensemble_rounds)
         splits = plan.splits if plan.search.train_subset is None else full_splits(plan.search)
-        return finalize(plan.search, splits, request, search_results=results)
+        return finalize(plan.search, splits, request, search_results=results, program="search.run")
     best = evaluate_best(results, plan.splits, folder, optuna_numbers(folder).get, options.max_epochs,
                          options.max_train_time_s, ensemble_rounds=options.ensemble_rounds)
     summary = write_summary(plan, best, wall_time_s=time.time() - started, status=FINISHED)

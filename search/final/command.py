@@ -113,25 +113,20 @@ def full_splits(record: RecordedSearch) -> Splits:
 
 
 def finalize(record: RecordedSearch, splits: Splits, request: FinalRequest, resume: bool = False,
-             search_results: Any = None) -> int:
+             search_results: Any = None, program: str = "search.final") -> int:
     """Plan (or resume) the final training, run it, write the deliverable and update the summary and
-    report. `search_results` is the search's ResultGrid when the caller has it in memory."""
-    from search.best import evaluate_best
+    report. `search_results` is the search's ResultGrid when the caller has it in memory; `program`
+    names the command in its messages. A plan that cannot be made (a budget too short for one epoch)
+    is bad input for `search.final`; right after a search (`search.run`) it is a warning, and the
+    deliverable comes from the search's own checkpoints rather than being lost."""
     from search.final.training import final_storage, run_final
-    from search.run import build_report, display_path, optuna_numbers, print_summary
-    from search.tuner import connect_ray, quiet_ray_output, ray_storage
+    from search.run import display_path
+    from search.tuner import connect_ray, ray_storage
 
     options = record.options
     folder = options.experiment_dir
-    if not request.members:  # the deliverable alone, from the search's checkpoints
-        quiet_ray_output()
-        if search_results is None:
-            search_results = _search_results(ray_storage(options))
-        best = evaluate_best(search_results, splits, folder,
-                             optuna_numbers(folder).get, options.max_epochs, options.max_train_time_s,
-                             ensemble_rounds=request.ensemble_rounds)
-        print_summary(_update_summary(folder, {"best": best}), build_report(folder))
-        return 0
+    if not request.members:
+        return _deliver(record, splits, request.ensemble_rounds, search_results)
     started = time.time()
     connect_ray()
     plan = read_plan(folder) if resume else None
@@ -139,13 +134,16 @@ def finalize(record: RecordedSearch, splits: Splits, request: FinalRequest, resu
         try:
             plan = _new_plan(record, splits, request)
         except RecipeError as exc:
-            print(f"search.final: error: {exc}", file=sys.stderr)
-            return 2
+            if program == "search.final":
+                print(f"{program}: error: {exc}", file=sys.stderr)
+                return 2
+            print(f"{program}: warning: no final training: {exc}", file=sys.stderr)
+            return _deliver(record, splits, request.ensemble_rounds, search_results)
         write_plan(folder, plan)
     _print_plan(plan, resume)
     resume_command = f"python -m search.final {display_path(folder)}"
     storage = final_storage(ray_storage(options), local=options.storage_path is None)
-    with interruption.graceful_interruption(resume_command):
+    with interruption.graceful_interruption(resume_command, program, "the final training"):
         final_results = run_final(plan, splits, storage, folder, resume=resume)
     if interruption.requested():
         plan = with_status(plan, INTERRUPTED)
@@ -154,14 +152,29 @@ def finalize(record: RecordedSearch, splits: Splits, request: FinalRequest, resu
         print(f"\n== final training of {options.study_name} interrupted; its state is saved. Resume with:\n"
               f"{resume_command}")
         return interruption.INTERRUPTED_EXIT_STATUS
+    plan = with_status(plan, FINISHED, wall_time_s=round(time.time() - started, 1), members=_outcome(final_results))
+    return _deliver(record, splits, plan.ensemble_rounds, search_results, final_results, plan)
+
+
+def _deliver(record: RecordedSearch, splits: Splits, ensemble_rounds: int, search_results: Any = None,
+             final_results: Any = None, plan: FinalPlan | None = None) -> int:
+    """The deliverable from the search's checkpoints and the final models, if any; summary and report."""
+    from search.best import evaluate_best
+    from search.run import build_report, optuna_numbers, print_summary
+    from search.tuner import quiet_ray_output, ray_storage
+
+    options = record.options
+    folder = options.experiment_dir
+    quiet_ray_output()
     if search_results is None:
         search_results = _search_results(ray_storage(options))
     best = evaluate_best(search_results, splits, folder, optuna_numbers(folder).get, options.max_epochs,
-                         options.max_train_time_s, final_results, plan.ensemble_rounds)
-    plan = with_status(plan, FINISHED, wall_time_s=round(time.time() - started, 1), members=_outcome(final_results))
-    write_plan(folder, plan)
-    summary = _update_summary(folder, {"best": best, FINAL: plan.as_dict()})
-    print_summary(summary, build_report(folder))
+                         options.max_train_time_s, final_results, ensemble_rounds)
+    changes = {"best": best}
+    if plan is not None:
+        write_plan(folder, plan)
+        changes[FINAL] = plan.as_dict()
+    print_summary(_update_summary(folder, changes), build_report(folder))
     return 0
 
 
