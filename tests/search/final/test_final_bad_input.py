@@ -4,7 +4,9 @@ on disk stays byte for byte as it was."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -82,11 +84,19 @@ def test_search_run_refuses_a_non_positive_final_training_before_it_starts(flags
     assert not (tmp_path / "results").exists()
 
 
-def test_an_unfinished_search_or_a_folder_without_one_is_refused(tmp_path):
-    unfinished = tmp_path / "unfinished"
-    unfinished.mkdir()
-    (unfinished / "search.json").write_text("{}")
-    _one_line_exit_2(_run(tmp_path, "search.final", str(unfinished)), "search.final: error: ")
+@pytest.mark.slow
+def test_a_search_that_has_not_finished_is_refused(nothing_finished, tmp_path):
+    interrupted = tmp_path / "results" / "interrupted"
+    shutil.copytree(nothing_finished, interrupted)
+    summary = json.loads((interrupted / "summary.json").read_text())
+    (interrupted / "summary.json").write_text(json.dumps({**summary, "status": "interrupted"}))  # as Ctrl-C leaves it
+    before = _snapshot(interrupted)
+    _one_line_exit_2(_run(tmp_path, "search.final", str(interrupted)), "search.final: error: ",
+                     "has not finished its search", "python -m search.run --resume")
+    assert _snapshot(interrupted) == before
+
+
+def test_a_folder_without_an_experiment_is_refused(tmp_path):
     _one_line_exit_2(_run(tmp_path, "search.final", str(tmp_path / "missing")), "search.final: error: ",
                      "is not a folder")
     _one_line_exit_2(_run(tmp_path, "search.final", str(tmp_path)), "search.final: error: ", "search.json is missing")
