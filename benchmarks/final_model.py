@@ -31,7 +31,8 @@ from pathlib import Path
 from benchmarks.search_runs import machine_line, median, run_search
 from experiment.schema import FINAL_TRAINING, SEARCH_BEST, STEPS
 
-CHEAP = ["--space", "full", "--train-subset", "8000", "--max-epochs", "9", "--samples", "200"]
+CHEAP = ["--space", "full", "--train-subset", "8000", "--max-epochs", "9"]
+SAMPLES = {"60": 200, "30": 60}  # 30: the 20-minute command's own; either way its time budget binds first
 TINY = ["--space", "smoke", "--train-subset", "1500", "--max-epochs", "2", "--samples", "4"]
 PARTS = {"60": 3600.0, "30": 1800.0}
 SEARCH_S = {"60": 1500.0, "30": 1200.0}  # 30: the 20-minute command's own budget
@@ -58,7 +59,8 @@ def run_part(part: str, seed: int, args: argparse.Namespace, env: dict[str, str]
     limit = TINY_S["wall"] if args.tiny else PARTS[part]
     search_s = TINY_S["search"] if args.tiny else (args.search_s if part == "60" else SEARCH_S[part])
     final_s = limit - search_s - args.reserve_s
-    flags = [*(TINY if args.tiny else CHEAP), "--time-budget-s", f"{search_s:g}", "--final-budget-s", f"{final_s:g}"]
+    search = TINY if args.tiny else [*CHEAP, "--samples", str(SAMPLES[part])]
+    flags = [*search, "--time-budget-s", f"{search_s:g}", "--final-budget-s", f"{final_s:g}"]
     print(f"[{part} min, seed {seed}] python -m search.run {' '.join(flags)} --seed {seed}", flush=True)
     run = run_search(f"final{part}", seed, flags, args.output, env=env, timeout_s=limit + 1800)
     best = json.loads((run.folder / "best" / "metrics.json").read_text())
