@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from experiment.schema import (DELIVERABLE, MODEL, OBJECTIVE, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STEP, STEPS,
-                               TEST_CHANGE)
+from experiment.schema import (DELIVERABLE, MEMBERS, MODEL, OBJECTIVE, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STEP,
+                               STEPS, TEST_CHANGE)
 from reports.evidence import accuracy_model, time_model
 from reports.evidence.rules import FASTER, interval_text, join_names
 from reports.evidence.time_model import MEANINGFUL
@@ -169,7 +169,9 @@ def _best_text(best: dict[str, Any] | None) -> str:
         return "no trial reported a validation accuracy"
     test = (f", test {best['test_acc']:.1%} ({escape(str(best.get('test_split') or 'test'))})"
             if best.get("test_acc") is not None else "")
-    time = f" after {best['train_time_s']:,.1f} s of training" if best.get("train_time_s") is not None else ""
+    one_model = len(best.get(MEMBERS) or [None]) == 1  # an ensemble's training time is not its leading model's
+    time = (f" after {best['train_time_s']:,.1f} s of training"
+            if best.get("train_time_s") is not None and one_model else "")
     model = f"{escape(str(best[MODEL]))}, led by " if best.get(MODEL) else ""
     return (f"<strong>validation {best['val_acc']:.1%}{test}</strong>{time} — {model}trial "
             f"{escape(str(best['trial_id']))}<br><code>{escape(config_text(best.get('config') or {}))}</code>"

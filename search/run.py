@@ -1,4 +1,5 @@
-"""`python -m search.run --space NAME`: run a search, test the best trial, write results and report.
+"""`python -m search.run --space NAME`: run a search (then, if asked, its final training), test the
+deliverable once, write results and report.
 
 `python -m search.run --resume DIR` continues one whose driver was interrupted or killed.
 Ray and torch are imported only once a search is really about to start, so `--help`,
@@ -19,8 +20,8 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from experiment.files import BEST_DIR, EPOCHS_FILE, REPORT_FILE, SUMMARY_FILE, TRIALS_FILE, write_json_atomically
-from experiment.schema import (DELIVERABLE, FINAL, FINISHED, INTERRUPTED, MODEL, NO_EARLY_STOPPING, OBJECTIVE, SCHEDULER,
-                               SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STEP, STEPS)
+from experiment.schema import (DELIVERABLE, FINAL, FINISHED, INTERRUPTED, MEMBERS, MODEL, NO_EARLY_STOPPING,
+                               OBJECTIVE, SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STEP, STEPS)
 from search import interruption
 from search.options import (DEFAULTS, UsageError, build_parser, given_flags, load_space, resolve_options,
                             train_subset)
@@ -227,7 +228,9 @@ def print_summary(summary: dict[str, Any], report: Path | None) -> None:
     else:
         config = ", ".join(f"{k}={v}" for k, v in best["config"].items())
         number = f" (Optuna #{best['optuna_number']})" if best.get("optuna_number") is not None else ""
-        train_time = f" | train time {best['train_time_s']:.1f} s" if best.get("train_time_s") is not None else ""
+        one_model = len(best.get(MEMBERS) or [None]) == 1  # an ensemble's training time is not its leading model's
+        train_time = (f" | train time {best['train_time_s']:.1f} s"
+                      if best.get("train_time_s") is not None and one_model else "")
         lines += [f"model:   {best.get(MODEL, 'trial ' + str(best['trial_id']))}",
                   f"leading: trial {best['trial_id']}{number}, epoch {best['epoch']}",
                   f"config:  {config}",
@@ -246,7 +249,8 @@ def _step_line(step: dict[str, Any]) -> str:
     """One step from the search's best checkpoint to the deliverable, as the summary prints it."""
     chosen = "  <- best/" if step[DELIVERABLE] else ""
     note = f" ({step['note']})" if step.get("note") else ""
-    return f"  {step[STEP]:<15} val_acc {step['val_acc']:.4f} | test_acc {step['test_acc']:.4f}  {step[MODEL]}{note}{chosen}"
+    figures = f"val_acc {step['val_acc']:.4f} | test_acc {step['test_acc']:.4f}"
+    return f"  {step[STEP]:<15} {figures}  {step[MODEL]}{note}{chosen}"
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from ray import tune
 from ray.tune.search import BasicVariantGenerator
 
 from experiment.files import FINAL_DIR
-from search.callbacks import ForwardInterruption, ParquetResults
+from search.callbacks import CpuFallbackWarning, ForwardInterruption, ParquetResults
 from search.final.plan import FinalPlan, comparable
 from trainables import Splits, TrialSettings, train_fer
 
@@ -51,7 +51,7 @@ def run_final(plan: FinalPlan, splits: Splits, storage: tuple[str, str, Any], ex
         run_config=tune.RunConfig(
             name=run_name, storage_path=storage_path, storage_filesystem=filesystem, verbose=0,
             callbacks=[ParquetResults(Path(experiment_dir) / FINAL_DIR, plan.epochs_of, lambda trial_id: None),
-                       FinalProgress(plan), ForwardInterruption()],
+                       FinalProgress(plan), CpuFallbackWarning(), ForwardInterruption()],
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1),  # the last epoch: the end of its schedule
             failure_config=tune.FailureConfig(max_failures=1),
         ),

@@ -7,8 +7,8 @@ from html import unescape
 
 from report_fixtures import synthetic_summary, trial, write_experiment
 
-from experiment.schema import (DELIVERABLE, ENSEMBLE, FINAL_TRAINING, FLIP_STEP, MODEL, SEARCH_BEST, STEP, STEPS,
-                               TEST_CHANGE)
+from experiment.schema import (DELIVERABLE, ENSEMBLE, FINAL_TRAINING, FLIP_STEP, MEMBERS, MODEL, SEARCH_BEST, STEP,
+                               STEPS, TEST_CHANGE)
 from reports.experiment import load_experiment
 from reports.headline import headline, headline_html
 
@@ -28,10 +28,13 @@ def test_the_steps_row_shows_each_step_and_marks_the_deliverable(tmp_path):
     steps = [_step(SEARCH_BEST, 0.564, 0.564), _step(FINAL_TRAINING, 0.66, 0.67, [0.106, 0.09, 0.12]),
              _step(FLIP_STEP, 0.67, 0.675, [0.005, -0.004, 0.014]),
              _step(ENSEMBLE, 0.69, 0.70, [0.025, 0.015, 0.035], chosen=True)]
-    best = {"trial_id": "x1", "config": {"arch": "arch2"}, "val_acc": 0.69, "test_acc": 0.70, "test_split": "PrivateTest",
-            MODEL: "ensemble of 2 models (weights 3/1) with flip", STEPS: steps}
+    best = {"trial_id": "x1", "config": {"arch": "arch2"}, "val_acc": 0.69, "test_acc": 0.70,
+            "test_split": "PrivateTest", "train_time_s": 300.0, MODEL: "ensemble of 2 models (weights 3/1) with flip",
+            STEPS: steps,
+            MEMBERS: [{"trial_id": "x1", "weight": 3}, {"trial_id": "x2", "weight": 1}]}
     html = _html(tmp_path, best)
     assert "from search to model" in html and "ensemble of 2 models (weights 3/1) with flip, led by trial x1" in html
+    assert "s of training" not in html  # the leading model's time is not the ensemble's
     row = html[html.index("<table class=\"steps\">"):html.index("</table>", html.index("<table class=\"steps\">"))]
     assert row.count("<tr>") == 5 and row.count("← best/") == 1
     assert "ensemble <strong>← best/</strong>" in row
