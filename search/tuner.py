@@ -20,8 +20,8 @@ import ray
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler, TrialScheduler
 
-from search.callbacks import (CpuFallbackWarning, ForwardInterruption, ParquetResults, ProgressLine, StopWhenStalled,
-                              WaitWatch)
+from search.callbacks import (CpuFallbackWarning, ForwardInterruption, ParquetResults, ProgressLine, RecoveryNotice,
+                              StopWhenStalled, WaitWatch)
 from search.local_ray import is_loopback, joins_cluster
 from search.options import OBJECTIVES, SearchOptions
 from search.scheduling import PARETO_QUALITIES, RANKINGS, SchedulerState, SuccessiveHalving, pareto_ranking
@@ -153,7 +153,8 @@ def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> 
                                 max_train_time_s=options.max_train_time_s)
     callbacks = [
         ParquetResults(options.experiment_dir, options.max_epochs, searcher.optuna_trial_number, searcher.baseline_of),
-        waits, ProgressLine(options.max_epochs, options.samples, waits=waits), CpuFallbackWarning(),
+        waits, ProgressLine(options.max_epochs, options.samples, waits=waits), RecoveryNotice(options.max_failures),
+        CpuFallbackWarning(),
         CloseStudyAtEnd(searcher), ForwardInterruption(), SchedulerState(scheduler),
     ]
     storage_path, run_name, filesystem = ray_storage(options)
@@ -208,6 +209,8 @@ def _quiet_ray_output() -> None:
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     # Tune's own stop and "Tuner.restore(...)" notices: search.run says the same in its own terms.
     logging.getLogger("ray.tune.tune").setLevel(logging.ERROR)
+    # A trial's fault is one line of search.callbacks.RecoveryNotice, not a traceback per node lost.
+    os.environ.setdefault("TUNE_PRINT_ALL_TRIAL_ERRORS", "0")
     # "No trial is running and no new trial has been started within the last 60 seconds": the
     # progress line says what waiting trials need, and --max-wait-s bounds the wait.
     logging.getLogger("ray.tune.execution.insufficient_resources_manager").setLevel(logging.ERROR)
