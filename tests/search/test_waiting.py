@@ -13,6 +13,8 @@ import optuna
 import pandas as pd
 import pytest
 
+from search.callbacks.waiting import Waiting
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -38,3 +40,15 @@ def test_a_search_whose_trials_fit_no_node_ends_after_max_wait_s(tmp_path):
     study = optuna.load_study(study_name="waits", storage=f"sqlite:///{experiment}/optuna.db")
     assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL]
     assert "fail_reason" in study.trials[0].user_attrs
+
+
+@pytest.mark.parametrize("waiting, line", [
+    (Waiting(trials=2, seconds=40.4, need={"CPU": 1.0, "GPU": 0.5}, free={"CPU": 3.0, "GPU": 0.0}),
+     "waiting 40 s: 2 trials need GPU 0.5, none free"),
+    (Waiting(trials=1, seconds=9, need={"CPU": 3.0}, free={"CPU": 2.0}, infeasible=True),
+     "waiting 9 s: 1 trial needs CPU 3, free CPU 2, and no node of the cluster has that much"),
+    (Waiting(trials=1, seconds=6, need={"CPU": 2.0}, free={"CPU": 3.0}),  # free, but on no one node
+     "waiting 6 s: 1 trial needs CPU 2"),
+])
+def test_the_waiting_line_names_the_resources_that_are_short(waiting, line):
+    assert waiting.describe() == line
