@@ -25,18 +25,18 @@ EPOCHS = 6
 QUICK_HEALTH_CHECKS = {"health_check_period_ms": 1000, "health_check_failure_threshold": 3}
 
 
-def _reports(experiment: Path) -> list[dict]:
+def _reports(storage: Path) -> list[dict]:
     """Every result the trial reported, in order, across the losses (Tune appends to result.json)."""
-    files = list(experiment.glob("ray/*/result.json"))
+    files = list(storage.glob("loss/*/result.json"))
     if not files:
         return []
     return [json.loads(line) for line in files[0].read_text().splitlines() if line.strip()]
 
 
-def _wait_for_report_from(node: dict, experiment: Path, search: subprocess.Popen, timeout_s: float = 300) -> None:
+def _wait_for_report_from(node: dict, storage: Path, search: subprocess.Popen, timeout_s: float = 300) -> None:
     """Until the trial has reported an epoch (and saved its checkpoint) from `node`."""
     deadline = time.monotonic() + timeout_s
-    while not any(node["node_id"][:8] in report.get("node", "") for report in _reports(experiment)):
+    while not any(node["node_id"][:8] in report.get("node", "") for report in _reports(storage)):
         assert search.poll() is None, "the search ended before the trial ran on this node"
         assert time.monotonic() < deadline, f"no report from node {node['node_id'][:8]} in {timeout_s:.0f} s"
         time.sleep(0.1)
@@ -49,15 +49,15 @@ def test_a_trial_resumes_each_time_its_node_is_lost(tmp_path):
         env = {k: v for k, v in cluster.env.items() if k != "FER2013_PATH"}
         search = subprocess.Popen(
             [sys.executable, "-m", "search.run", "--space", "smoke", "--samples", "1", "--max-epochs", str(EPOCHS),
-             "--train-subset", "1400",
+             "--train-subset", "1400", "--storage-path", str(tmp_path / "shared"),
              "--cpus-per-trial", "2", "--output", str(tmp_path / "results"), "--name", "loss"],
             cwd=tmp_path, env=env | {"RAY_ADDRESS": cluster.facts["gcs_address"], "PYTHONPATH": str(REPO_ROOT)},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        experiment = tmp_path / "results" / "loss"
+        experiment, storage = tmp_path / "results" / "loss", tmp_path / "shared"
         try:
             workers = [cluster.facts["workers"][0]]
             for _ in range(2):  # lost, replaced, lost again, replaced again
-                _wait_for_report_from(workers[-1], experiment, search)
+                _wait_for_report_from(workers[-1], storage, search)
                 cluster.kill_node(workers[-1])
                 workers.append(cluster.add_worker())
             output, _ = search.communicate(timeout=600)
@@ -66,9 +66,11 @@ def test_a_trial_resumes_each_time_its_node_is_lost(tmp_path):
                 search.kill()
     assert search.returncode == 0, output[-4000:]
 
-    reported = [report["epoch"] for report in _reports(experiment)]
+    # Both nodes see --storage-path (one machine): the warning says so, without asking for one.
+    assert "--storage-path" in output and "pass --storage-path" not in output
+    reported = [report["epoch"] for report in _reports(storage)]
     assert sorted(reported) == list(range(1, EPOCHS + 1)), reported  # none lost, none reported twice
-    where = [next(i for i, w in enumerate(workers) if w["node_id"][:8] in r["node"]) for r in _reports(experiment)]
+    where = [next(i for i, w in enumerate(workers) if w["node_id"][:8] in r["node"]) for r in _reports(storage)]
     assert where == sorted(where) and set(where) == {0, 1, 2}, where  # moved twice, onto each replacement
 
     (trial,) = pd.read_parquet(experiment / "trials.parquet").itertuples()
