@@ -5,8 +5,9 @@ each its own temp dir, token auth, on 127.0.0.1), runs `python -m search.run` on
 (trials of 1 CPU: one on the head, two on the worker), and `--losses` times kills the worker with
 SIGKILL (its raylet and every process under it) once a trial has reported an epoch from it, and
 starts a replacement. Per run: each trial's losses, epochs reported twice (a whole epoch trained
-again: must be 0), trials lost (failed after losses: must be 0), seconds from each kill to the next
-epoch of a trial that was on the killed node, and wall time.
+again: must be 0), the epochs trained again (the share of its epoch in flight each moved trial had
+trained at the kill, from its reports' times), trials lost (failed after losses: must be 0),
+seconds from each kill to the next epoch of a trial that was on the killed node, and wall time.
 
     python -m benchmarks.node_loss [--runs 3] [--losses 2] [--samples 4] [--max-epochs 8]
 """
@@ -75,11 +76,22 @@ def one_run(folder: Path, flags: list[str], losses: int) -> str:
     twice = sum(len(r) - len(set(r)) for r in _reported_epochs(experiment).values())
     resumed = [epochs[(epochs["trial_id"].isin(ids)) & (epochs["reported_at"] > at)]["reported_at"].min() - at
                for at, ids in kills]
+    retrained = sum(_in_flight(epochs, trial_id, at) for at, ids in kills for trial_id in ids)
     lost = int(((trials["node_losses"] > 0) & (trials["state"] == "failed")).sum())
     return (f"losses per trial {sorted(trials['node_losses'].tolist(), reverse=True)}, epochs reported twice {twice}, "
+            f"epochs trained again {retrained:.2f} (the ones in flight at the kills), "
             f"trials lost {lost} of {len(trials)} ({', '.join(f'{s} {n}' for s, n in trials['state'].value_counts().items())}), "
             f"kill → next epoch of a moved trial {', '.join(f'{s:.0f} s' for s in resumed)}, "
             f"{len(epochs)} epochs, wall {wall_s:.0f} s, kills {len(kills)}")
+
+
+def _in_flight(epochs: pd.DataFrame, trial_id: str, killed_at: float) -> float:
+    """The share of an epoch a trial had trained when its node was killed (trained again after):
+    seconds since its last report before the kill, over its median seconds per reported epoch."""
+    mine = epochs[epochs["trial_id"] == trial_id]
+    before = mine[mine["reported_at"] < killed_at]["reported_at"]
+    per_epoch = mine["epoch_time_s"].add(mine["eval_time_s"]).median()
+    return min(1.0, (killed_at - before.max()) / per_epoch) if len(before) and per_epoch > 0 else 0.0
 
 
 def _wait_for_a_running_trial_on(node: dict, experiment: Path, search: subprocess.Popen) -> list[str] | None:

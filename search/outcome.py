@@ -41,21 +41,22 @@ def training_error(result: dict[str, Any] | None) -> str | None:
     return (result or {}).get(TRAINING_ERROR)
 
 
-def fail_reason(result: dict[str, Any] | None, node_losses: int, ray_error_file: str | None = None) -> str | None:
-    """Why a trial failed: its training's exception, else the fault Ray gave up on after
-    retrying it (`node_losses` times lost; the last line of Ray's `ray_error_file`, when Ray
-    ended the trial with an error)."""
+def fail_reason(result: dict[str, Any] | None, node_losses: int, errored: bool = False,
+                ray_error_file: str | None = None) -> str | None:
+    """Why a trial failed: its training's exception, else, when Ray ended it with an error
+    (`errored`), the faults it gave up on: `node_losses` times lost, and the last line of
+    Ray's `ray_error_file`."""
     if training_error(result):
         return training_error(result)
-    if ray_error_file is None:
+    if not errored:
         return None
     times = "once" if node_losses == 1 else f"{node_losses} times"
     return f"lost its node or worker {times}, the last time: {_last_line(ray_error_file)}"
 
 
-def _last_line(path: str) -> str:
+def _last_line(path: str | None) -> str:
     try:
-        with open(path) as stream:
+        with open(path or "") as stream:
             lines = [line.strip() for line in stream if line.strip()]
     except OSError:
         lines = []

@@ -9,6 +9,7 @@ training (a lost node, actor or raylet), and the search ends the trial as failed
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -48,7 +49,6 @@ def train_fer(config: dict[str, Any], splits: Splits, settings: TrialSettings) -
 
     import ray
 
-    config, settings = settings.for_trial(config)
     checkpoint = tune.get_checkpoint()
     node = _node_name()
     device = training_device(ray.get_gpu_ids(), torch.cuda.is_available())  # a GPU only when Ray gave one
@@ -62,19 +62,17 @@ def train_fer(config: dict[str, Any], splits: Splits, settings: TrialSettings) -
             raise _RayReportFailed() from exc
         last.update(val_acc=metrics["val_acc"], train_time_s=metrics["train_time_s"])
 
-    try:
-        if checkpoint is None:
-            run_trial(Hyperparameters.from_config(config), settings, splits, report, threads=_trial_cpus(),
-                      device=device)
-        else:
-            with checkpoint.as_directory() as resume_dir:
-                run_trial(Hyperparameters.from_config(config), settings, splits, report,
-                          resume_from=Path(resume_dir), threads=_trial_cpus(), device=device)
-    except _RayReportFailed as failed:
-        raise failed.__cause__ from None
-    except Exception as exc:
-        traceback.print_exc(file=sys.stderr)  # the whole trace stays in the trial worker's log
-        tune.report({**last, TRAINING_ERROR: describe_error(exc), "node": node})
+    # Fetching the checkpoint is Ray's storage: a failure there is a fault, Ray's to retry.
+    with checkpoint.as_directory() if checkpoint is not None else contextlib.nullcontext() as resume_dir:
+        try:
+            hyperparameters, trial_settings = settings.for_trial(config)
+            run_trial(Hyperparameters.from_config(hyperparameters), trial_settings, splits, report,
+                      resume_from=Path(resume_dir) if resume_dir else None, threads=_trial_cpus(), device=device)
+        except _RayReportFailed as failed:
+            raise failed.__cause__ from None
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)  # the whole trace stays in the trial worker's log
+            tune.report({**last, TRAINING_ERROR: describe_error(exc), "node": node})
 
 
 def describe_error(exc: BaseException) -> str:

@@ -18,7 +18,7 @@ class RecoveryNotice(tune.Callback):
         self._max_failures = max_failures
 
     def on_trial_recover(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        reason = fail_reason(None, trial.num_failures, trial.error_file)
+        reason = fail_reason(None, trial.num_failures, True, trial.error_file)
         epoch = epochs_of(trial.last_result) if trial.checkpoint is not None else 0
         resumes = f"resumes after epoch {epoch}" if epoch else "starts again from its first epoch"
         print(f"search.run: warning: trial {trial.trial_id} {reason} (--max-failures {self._max_failures}); it "

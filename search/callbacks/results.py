@@ -125,7 +125,7 @@ class ParquetResults(tune.Callback):
             "param_count": last.get("param_count"), "precision": last.get("precision"),
             "nodes": self._nodes.get(trial.trial_id, []), "node_losses": trial.num_failures,
             "device": last.get("device"), "images_per_s": _mean([r.get("images_per_s") for r in history]),
-            "fail_reason": fail_reason(error, trial.num_failures, trial.error_file if errored else None),
+            "fail_reason": fail_reason(error, trial.num_failures, errored, trial.error_file),
         }
 
     def _write(self, trials: bool = True) -> None:

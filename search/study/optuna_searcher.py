@@ -235,7 +235,7 @@ class CloseStudyAtEnd(tune.Callback):
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self._searcher.resuming(trial.trial_id, waits=False)
-        self._searcher.explain_failure(trial.trial_id, fail_reason(None, trial.num_failures, trial.error_file))
+        self._searcher.explain_failure(trial.trial_id, fail_reason(None, trial.num_failures, True, trial.error_file))
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
         if not interruption.requested():
