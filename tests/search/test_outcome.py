@@ -24,4 +24,6 @@ def test_the_fail_reason_of_faults_counts_the_losses_and_quotes_rays_last_line(t
         "lost its node or worker 2 times, the last time: The actor 9e is unavailable: Socket closed")
     assert fail_reason({"epoch": 2}, node_losses=3, errored=True, ray_error_file=None) == (
         "lost its node or worker 3 times, the last time: Ray recorded no error text")  # storage it cannot read
+    assert fail_reason({}, node_losses=1, errored=True, ray_error_file=str(tmp_path / "missing.txt")) == (
+        "lost its node or worker once, the last time: Ray recorded no error text")
     assert fail_reason({"epoch": 2}, node_losses=1) is None  # lost once, then finished
