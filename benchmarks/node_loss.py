@@ -80,9 +80,13 @@ def one_run(folder: Path, flags: list[str], losses: int) -> str:
     lost = int(((trials["node_losses"] > 0) & (trials["state"] == "failed")).sum())
     return (f"losses per trial {sorted(trials['node_losses'].tolist(), reverse=True)}, epochs reported twice {twice}, "
             f"epochs trained again {retrained:.2f} (the ones in flight at the kills), "
-            f"trials lost {lost} of {len(trials)} ({', '.join(f'{s} {n}' for s, n in trials['state'].value_counts().items())}), "
+            f"trials lost {lost} of {len(trials)} ({_states(trials)}), "
             f"kill → next epoch of a moved trial {', '.join(f'{s:.0f} s' for s in resumed)}, "
             f"{len(epochs)} epochs, wall {wall_s:.0f} s, kills {len(kills)}")
+
+
+def _states(trials: pd.DataFrame) -> str:
+    return ", ".join(f"{state} {n}" for state, n in trials["state"].value_counts().items())
 
 
 def _in_flight(epochs: pd.DataFrame, trial_id: str, killed_at: float) -> float:

@@ -5,7 +5,7 @@ Two kinds of failure are told apart. The training's own exception (a bug, a conf
 cannot train) arrives as a result (`trainables.trainable.TRAINING_ERROR`): the trial is failed at
 once, never retried. A fault of the cluster (a lost node, actor or raylet) reaches Ray as an
 error, and Ray sends the trial back to its last checkpoint, up to `--max-failures` times; only
-past that is the trial failed, "lost its node or worker N times".
+past that is the trial failed, "lost its node, worker or checkpoint N times".
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def fail_reason(result: dict[str, Any] | None, node_losses: int, errored: bool =
     if not errored:
         return None
     times = "once" if node_losses == 1 else f"{node_losses} times"
-    return f"lost its node or worker {times}, the last time: {_last_line(ray_error_file)}"
+    return f"lost its node, worker or checkpoint {times}, the last time: {_last_line(ray_error_file)}"
 
 
 def _last_line(path: str | None) -> str:

@@ -19,8 +19,8 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from experiment.files import BEST_DIR, EPOCHS_FILE, REPORT_FILE, SUMMARY_FILE, TRIALS_FILE, write_json_atomically
-from experiment.schema import (FINISHED, INTERRUPTED, NO_EARLY_STOPPING, OBJECTIVE, SCHEDULER, SEARCH, SPACE, SPACE_FILE,
-                               SPACE_SPEC, STALLED)
+from experiment.schema import (FINISHED, INTERRUPTED, NO_EARLY_STOPPING, OBJECTIVE, SCHEDULER, SEARCH, SPACE,
+                               SPACE_FILE, SPACE_SPEC, STALLED)
 from search import interruption
 from search.local_ray import keep_local_ray_on_loopback
 from search.options import (DEFAULTS, UsageError, build_parser, given_flags, load_space, resolve_options,

@@ -9,5 +9,5 @@ from search.callbacks.recovery import RecoveryNotice
 from search.callbacks.results import ParquetResults
 from search.callbacks.waiting import StopWhenStalled, WaitWatch, stall
 
-__all__ = ["CpuFallbackWarning", "ForwardInterruption", "ParquetResults", "ProgressLine", "RecoveryNotice", "StopWhenStalled",
-           "WaitWatch", "stall"]
+__all__ = ["CpuFallbackWarning", "ForwardInterruption", "ParquetResults", "ProgressLine", "RecoveryNotice",
+           "StopWhenStalled", "WaitWatch", "stall"]

@@ -84,4 +84,4 @@ def test_a_trial_resumes_each_time_its_node_is_lost(tmp_path):
     assert study_trial.state == optuna.trial.TrialState.COMPLETE
     assert sorted(study_trial.intermediate_values) == list(range(1, EPOCHS + 1))
     assert "fail_reason" not in study_trial.user_attrs
-    assert output.count(f"search.run: warning: trial {trial.trial_id} lost its node or worker") == 2
+    assert output.count(f"search.run: warning: trial {trial.trial_id} lost its node, worker or checkpoint") == 2

@@ -21,9 +21,9 @@ def test_the_fail_reason_of_faults_counts_the_losses_and_quotes_rays_last_line(t
     error_file.write_text("Failure # 1 (occurred at 2026-12-02_15-41-37)\nThe actor 2a is unavailable: Socket closed\n"
                           "Failure # 2 (occurred at 2026-12-02_15-42-05)\nThe actor 9e is unavailable: Socket closed\n")
     assert fail_reason({"epoch": 2}, node_losses=2, errored=True, ray_error_file=str(error_file)) == (
-        "lost its node or worker 2 times, the last time: The actor 9e is unavailable: Socket closed")
+        "lost its node, worker or checkpoint 2 times, the last time: The actor 9e is unavailable: Socket closed")
     assert fail_reason({"epoch": 2}, node_losses=3, errored=True, ray_error_file=None) == (
-        "lost its node or worker 3 times, the last time: Ray recorded no error text")  # storage it cannot read
+        "lost its node, worker or checkpoint 3 times, the last time: Ray recorded no error text")  # unreadable
     assert fail_reason({}, node_losses=1, errored=True, ray_error_file=str(tmp_path / "missing.txt")) == (
-        "lost its node or worker once, the last time: Ray recorded no error text")
+        "lost its node, worker or checkpoint once, the last time: Ray recorded no error text")
     assert fail_reason({"epoch": 2}, node_losses=1) is None  # lost once, then finished
