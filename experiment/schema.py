@@ -18,6 +18,7 @@ STATES = (COMPLETE, PRUNED, DIVERGED, FAILED)
 SEARCH, SCHEDULER, OBJECTIVE, NO_EARLY_STOPPING = "search", "scheduler", "objective", "none"
 SPACE, SPACE_FILE, SPACE_SPEC = "space", "space_file", "space_spec"  # a space from a file: its name and content
 FINISHED, INTERRUPTED = "finished", "interrupted"
+STALLED = "stalled"  # summary status: ended by --max-wait-s, its trials waiting for resources no node had
 
 # summary.json's "best" (= best/metrics.json): the deliverable, what best/ holds. Besides the leading
 # model's trial_id, config, epoch and the deliverable's val_acc / test_acc / per_class, it says what
@@ -40,7 +41,8 @@ TRIALS_SCHEMA = pa.schema([
     pa.field("train_time_s", pa.float64()), pa.field("full_run_time_s", pa.float64()),
     pa.field("full_run_time_projected", pa.bool_()), pa.field("epochs", pa.int64()), pa.field("max_epochs", pa.int64()),
     pa.field("param_count", pa.int64()), pa.field("images_per_s", pa.float64()), pa.field("precision", pa.string()),
-    pa.field("node", pa.string()), pa.field("device", pa.string()), pa.field("error", pa.string()),
+    pa.field("nodes", pa.list_(pa.string())), pa.field("node_losses", pa.int64()), pa.field("device", pa.string()),
+    pa.field("fail_reason", pa.string()),
 ])
 EPOCHS_SCHEMA = pa.schema([
     pa.field("trial_id", pa.string()), pa.field("optuna_number", pa.int64()), pa.field("epoch", pa.int64()),
@@ -52,5 +54,5 @@ EPOCHS_SCHEMA = pa.schema([
 
 __all__ = ["COMPLETE", "DELIVERABLE", "DIVERGED", "ENSEMBLE", "EPOCHS_SCHEMA", "FAILED", "FINAL", "FINAL_TRAINING",
            "FINISHED", "FLIP", "FLIP_STEP", "HYPERPARAMETERS", "INTERRUPTED", "MEMBERS", "MODEL", "NO_EARLY_STOPPING",
-           "OBJECTIVE", "PRUNED", "SCHEDULER", "SEARCH", "SEARCH_BEST", "SPACE", "SPACE_FILE", "SPACE_SPEC", "STATES",
-           "STEP", "STEP_NAMES", "STEPS", "TEST_CHANGE", "TRIALS_SCHEMA"]
+           "OBJECTIVE", "PRUNED", "SCHEDULER", "SEARCH", "SEARCH_BEST", "SPACE", "SPACE_FILE", "SPACE_SPEC", "STALLED",
+           "STATES", "STEP", "STEPS", "STEP_NAMES", "TEST_CHANGE", "TRIALS_SCHEMA"]

@@ -19,6 +19,7 @@ from search.final.deliverable import (FINAL, SEARCH, LibraryModel, deliver, fina
 from search.final.selection import DEFAULT_ROUNDS
 from trainables import Splits
 from trainables.device import local_device
+from trainables.trainable import TRAINING_ERROR
 
 __all__ = ["evaluate_best", "final_library", "final_pass_precision", "search_library"]
 
@@ -50,8 +51,9 @@ def final_library(results: tune.ResultGrid, splits: Splits) -> list[LibraryModel
     library = []
     for result in results:
         metrics = result.metrics or {}
-        if result.checkpoint is None or metrics.get("val_acc") is None or metrics.get("diverged"):
-            continue
+        if (result.checkpoint is None or metrics.get("val_acc") is None or metrics.get("diverged")
+                or metrics.get(TRAINING_ERROR)):
+            continue  # a member that did not run its schedule to the end
         with result.checkpoint.as_directory() as folder:
             val, _ = recorded_val_probabilities(Path(folder), splits, _precision(metrics))
         library.append(LibraryModel(FINAL, metrics.get("trial_id"), int(metrics.get("epoch") or 0), result.checkpoint,

@@ -21,8 +21,9 @@ import pyarrow.parquet as pq
 
 from experiment.files import BEST_DIR, EPOCHS_FILE, REPORT_FILE, SUMMARY_FILE, TRIALS_FILE, write_json_atomically
 from experiment.schema import (DELIVERABLE, FINAL, FINISHED, INTERRUPTED, MEMBERS, MODEL, NO_EARLY_STOPPING,
-                               OBJECTIVE, SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STEP, STEPS)
+                               OBJECTIVE, SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STALLED, STEP, STEPS)
 from search import interruption
+from search.local_ray import keep_local_ray_on_loopback
 from search.options import (DEFAULTS, UsageError, build_parser, given_flags, load_space, resolve_options,
                             train_subset)
 from search.record import RecordedSearch, RecordError, read_record, write_record
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print_data(plan.splits)
         for warning in plan.quality.warnings:
             print(f"search.run: warning: {warning}", file=sys.stderr)
+        keep_local_ray_on_loopback()  # before Ray is first imported, just below
         from search.cluster_checks import check_cluster
         from search.tuner import connect_ray
 
@@ -110,6 +112,7 @@ def resume_plan(args) -> Plan:
 
 def run(plan: Plan) -> int:
     from search.best import evaluate_best
+    from search.callbacks import stall
     from search.tuner import run_search
 
     options = plan.search.options
@@ -128,7 +131,8 @@ def run(plan: Plan) -> int:
         write_summary(plan, None, wall_time_s=time.time() - started, status=INTERRUPTED)
         print(f"\n== {options.study_name} interrupted; its state is saved. Resume with:\n{resume_command}")
         return interruption.INTERRUPTED_EXIT_STATUS
-    if options.final_training:  # the search is done; the model comes after its final training
+    stalled = stall()
+    if options.final_training and not stalled:  # the search is done; the model comes after its final training
         from search.final.command import FinalRequest, finalize, full_splits
 
         write_summary(plan, None, wall_time_s=time.time() - started, status=FINISHED)
@@ -138,9 +142,13 @@ def run(plan: Plan) -> int:
         return finalize(plan.search, splits, request, search_results=results, program="search.run")
     best = evaluate_best(results, plan.splits, folder, optuna_numbers(folder).get, options.max_epochs,
                          options.max_train_time_s, ensemble_rounds=options.ensemble_rounds)
-    summary = write_summary(plan, best, wall_time_s=time.time() - started, status=FINISHED)
-    report = build_report(folder)
+    summary = write_summary(plan, best, wall_time_s=time.time() - started, status=STALLED if stalled else FINISHED)
+    report = build_report(folder) if summary["trials"] else None  # a report needs a trial
     print_summary(summary, report)
+    if stalled:  # no node could hold its trials: the results so far are written, but the search did not finish
+        print(f"search.run: error: search ended: {stalled}; results so far in {display_path(folder)}",
+              file=sys.stderr)
+        return 2
     return 0
 
 
@@ -215,7 +223,8 @@ def print_summary(summary: dict[str, Any], report: Path | None) -> None:
     best = summary["best"]
     lines = ["", f"== {summary['name']} ({summary['space']}) finished in {summary['wall_time_s']:.0f} s",
              f"data:    {summary['data']['description']}",
-             "trials:  " + ", ".join(f"{state} {n}" for state, n in sorted(summary["trials"].items()))]
+             "trials:  " + (", ".join(f"{state} {n}" for state, n in sorted(summary["trials"].items()))
+                            or "none ran")]
     final = summary.get(FINAL)
     if final:
         epochs = "/".join(str(m["epochs"]) for m in final["members"])

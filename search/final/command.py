@@ -144,7 +144,7 @@ def finalize(record: RecordedSearch, splits: Splits, request: FinalRequest, resu
     resume_command = f"python -m search.final {display_path(folder)}"
     storage = final_storage(ray_storage(options), local=options.storage_path is None)
     with interruption.graceful_interruption(resume_command, program, "the final training"):
-        final_results = run_final(plan, splits, storage, folder, resume=resume)
+        final_results = run_final(plan, splits, storage, folder, resume=resume, max_failures=options.max_failures)
     if interruption.requested():
         plan = with_status(plan, INTERRUPTED)
         write_plan(folder, plan)
@@ -222,9 +222,12 @@ def _search_results(storage: tuple[str, str, Any]):
 
 def _outcome(results: Any) -> list[dict[str, Any]]:
     """Each member's training as it ended."""
+    from trainables.trainable import TRAINING_ERROR
+
     return [{"trial_id": (r.metrics or {}).get("trial_id"), "epochs": (r.metrics or {}).get("epoch"),
              "val_acc": (r.metrics or {}).get("val_acc"), "train_time_s": (r.metrics or {}).get("train_time_s"),
-             "error": str(r.error).splitlines()[0] if r.error else None} for r in results]
+             "error": (r.metrics or {}).get(TRAINING_ERROR) or (str(r.error).splitlines()[0] if r.error else None)}
+            for r in results]
 
 
 def _table(path: Path):

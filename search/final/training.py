@@ -18,7 +18,7 @@ from ray import tune
 from ray.tune.search import BasicVariantGenerator
 
 from experiment.files import FINAL_DIR
-from search.callbacks import CpuFallbackWarning, ForwardInterruption, ParquetResults
+from search.callbacks import CpuFallbackWarning, ForwardInterruption, ParquetResults, RecoveryNotice
 from search.final.plan import FinalPlan, comparable
 from trainables import Splits, TrialSettings, train_fer
 
@@ -31,9 +31,10 @@ def train_member(config: dict[str, Any], splits: Splits, plan: FinalPlan) -> Non
 
 
 def run_final(plan: FinalPlan, splits: Splits, storage: tuple[str, str, Any], experiment_dir: Path,
-              resume: bool) -> tune.ResultGrid:
+              resume: bool, max_failures: int) -> tune.ResultGrid:
     """Train every member (side by side as the cluster's resources allow); with `resume`, continue
-    what Tune saved."""
+    what Tune saved. A member that loses its node or worker resumes from its last epoch, up to
+    `max_failures` times, as the search's trials do."""
     trainable = tune.with_parameters(train_member, splits=splits, plan=plan)
     trainable = tune.with_resources(trainable, {"cpu": plan.cpus_per_trial, "gpu": plan.gpus_per_trial})
     storage_path, run_name, filesystem = storage
@@ -51,9 +52,9 @@ def run_final(plan: FinalPlan, splits: Splits, storage: tuple[str, str, Any], ex
         run_config=tune.RunConfig(
             name=run_name, storage_path=storage_path, storage_filesystem=filesystem, verbose=0,
             callbacks=[ParquetResults(Path(experiment_dir) / FINAL_DIR, plan.epochs_of, lambda trial_id: None),
-                       FinalProgress(plan), CpuFallbackWarning(), ForwardInterruption()],
+                       FinalProgress(plan), RecoveryNotice(max_failures), CpuFallbackWarning(), ForwardInterruption()],
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1),  # the last epoch: the end of its schedule
-            failure_config=tune.FailureConfig(max_failures=1),
+            failure_config=tune.FailureConfig(max_failures=max_failures),
         ),
     )
     return tuner.fit()
