@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 import optuna
 
+from search.final.selection import DEFAULT_ROUNDS
 from spaces import SPACES, SearchSpace
 from spaces.files import SpaceFileError, is_space_file, space_from_file
 from trainables.hyperparameters import PRECISIONS
@@ -31,7 +32,7 @@ SCHEDULERS = ("halving", "ray-asha", "none")
 DEFAULTS: dict[str, Any] = {
     "space": "full", "reduction_factor": 3, "cpus_per_trial": 1.0, "gpus_per_trial": 0.0, "output": "results",
     "seed": 0, "precision": "auto", "sampler": "tpe", "scheduler": "halving", "objective": "accuracy",
-    "max_failures": 20, "max_wait_s": 1800.0, "final_members": 2, "ensemble_rounds": 20,
+    "max_failures": 20, "max_wait_s": 1800.0, "final_members": 2, "ensemble_rounds": DEFAULT_ROUNDS,
 }
 
 
@@ -63,8 +64,8 @@ class SearchOptions:
     max_wait_s: float | None = DEFAULTS["max_wait_s"]  # seconds with trials waiting and none running; None: no limit
     final_epochs: int | None = None  # a final training of this many epochs after the search
     final_budget_s: float | None = None  # a final training of as many epochs as fit this many seconds
-    final_members: int = 2  # configurations the final training trains again
-    ensemble_rounds: int = 20  # rounds of ensemble selection for the deliverable (0: none)
+    final_members: int = DEFAULTS["final_members"]  # configurations the final training trains again
+    ensemble_rounds: int = DEFAULTS["ensemble_rounds"]  # rounds of ensemble selection for the deliverable (0: none)
 
     @property
     def final_training(self) -> bool:
@@ -135,10 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
              "epoch scaled to all the training images")
     add("--final-members", type=int,
         help="configurations the final training trains again, side by side, each with --cpus-per-trial "
-             "(default: 2, both cores of a 2-core machine)")
+             f"(default: {DEFAULTS['final_members']}, both cores of a 2-core machine)")
     add("--ensemble-rounds", type=int,
         help="rounds of ensemble selection (Caruana et al. 2004) over the kept checkpoints and final models, "
-             "on validation; 0: the deliverable is one model (default: 20)")
+             f"on validation; 0: the deliverable is one model (default: {DEFAULTS['ensemble_rounds']})")
     add("--max-failures", type=int,
         help="times a trial may lose its node or worker (spot preemption, a reboot, out of memory) and resume "
              "from its last epoch's checkpoint before it is failed; an exception raised by the training itself "

@@ -22,8 +22,7 @@ from experiment.schema import FINAL, FINISHED, INTERRUPTED
 from search import interruption
 from search.final.plan import FinalPlan, finished, read_plan, with_status, write_plan
 from search.final.recipe import RecipeError, best_configurations, plan_members
-from search.final.selection import DEFAULT_ROUNDS
-from search.options import OneLineParser, UsageError
+from search.options import DEFAULTS, OneLineParser, UsageError
 from search.record import RecordedSearch, RecordError, load_record, status_of
 from trainables import DataError, Splits
 
@@ -35,8 +34,8 @@ class FinalRequest:
 
     epochs: int | None = None
     budget_s: float | None = None
-    members: int = 2
-    ensemble_rounds: int = DEFAULT_ROUNDS
+    members: int = DEFAULTS["final_members"]
+    ensemble_rounds: int = DEFAULTS["ensemble_rounds"]
 
     def __post_init__(self) -> None:
         if self.epochs is not None and self.epochs < 1:
@@ -63,12 +62,13 @@ def build_parser() -> OneLineParser:
                                    "search recorded flatten; see the README)")
     add("--budget-s", type=float, help="as many epochs as fit S seconds instead, from the search's measured "
                                        "seconds per epoch scaled to all the training images")
-    add("--members", type=int, default=2,
+    add("--members", type=int, default=DEFAULTS["final_members"],
         help="the search's best distinct configurations to train again, side by side, each with the search's "
              "--cpus-per-trial; 0: no final training, only the deliverable (flip, ensemble) from the search's "
-             "own checkpoints, e.g. for an experiment written before they existed (default: 2)")
-    add("--ensemble-rounds", type=int, default=DEFAULT_ROUNDS,
-        help=f"rounds of ensemble selection on validation; 0: one model (default: {DEFAULT_ROUNDS})")
+             "own checkpoints, e.g. for an experiment written before they existed "
+             f"(default: {DEFAULTS['final_members']})")
+    add("--ensemble-rounds", type=int, default=DEFAULTS["ensemble_rounds"],
+        help=f"rounds of ensemble selection on validation; 0: one model (default: {DEFAULTS['ensemble_rounds']})")
     return parser
 
 
