@@ -38,8 +38,13 @@ def search_library(results: tune.ResultGrid, splits: Splits, optuna_number: Call
             if metrics.get("val_acc") is None:
                 continue
             trial_id = metrics.get("trial_id") or (result.metrics or {}).get("trial_id")
-            with checkpoint.as_directory() as folder:
-                val, was_computed = recorded_val_probabilities(Path(folder), splits, _precision(metrics))
+            try:
+                with checkpoint.as_directory() as folder:
+                    val, was_computed = recorded_val_probabilities(Path(folder), splits, _precision(metrics))
+            except FileNotFoundError:
+                # A driver killed while Tune deleted a checkpoint that fell out of the kept top-k
+                # restores a list that still names it; the checkpoint is gone, the trial's others stay.
+                continue
             computed += was_computed
             library.append(LibraryModel(SEARCH, trial_id, int(metrics.get("epoch") or 0), checkpoint, val, metrics,
                                         optuna_number(trial_id), full_run))
