@@ -34,7 +34,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -42,8 +41,9 @@ from benchmarks.curves.as_experiment import experiment_tables, write_experiment
 from benchmarks.curves.record import TABLE
 from benchmarks.planted import KINDS, Kind, planted_experiment, write_planted
 from benchmarks.search_runs import machine_line
-from reports.evidence import ACCURACY, TIME, accuracy_model, time_model, verdicts
+from reports.evidence import accuracy_model, time_model
 from reports.evidence.rules import DRIVER, SMALL
+from reports.evidence.verdicts import ACCURACY, TIME, verdicts
 from reports.experiment import load_experiment
 from trainables.hyperparameters import DEFAULTS
 

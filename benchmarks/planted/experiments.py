@@ -24,7 +24,7 @@ import optuna
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchmarks.planted.kinds import Config, Kind, arch_and_batch_seconds, nothing
+from benchmarks.planted.kinds import Config, Kind, arch_and_batch_seconds, lr_peak
 from experiment.files import EPOCHS_FILE, OPTUNA_FILE, SUMMARY_FILE, TRIALS_FILE
 from experiment.schema import (COMPLETE, DIVERGED, EPOCHS_SCHEMA, OBJECTIVE, PRUNED, SCHEDULER, SEARCH,
                                TRIALS_SCHEMA)
@@ -70,12 +70,12 @@ def planted_experiment(kind: Kind, seed: int, configs: list[Config] | None = Non
 
 
 def planted_trials(seed: int = 0, trials: int = 30, noise: float = 0.02,
-                   accuracy: Callable[[Config], float] | None = None,
+                   accuracy: Callable[[Config], float] = lr_peak,
                    seconds: Callable[[Config], float] = arch_and_batch_seconds,
                    configs: list[Config] | None = None, **kind: Any) -> Planted:
     """A planted experiment of an ad-hoc kind (random sampling, halving at epochs 2 and 6 by
     default): `accuracy` and `seconds` are the truth, `noise` a trial's accuracy noise."""
-    ad_hoc = Kind("ad hoc", "written by a test", accuracy=accuracy or nothing, seconds=seconds, trials=trials,
+    ad_hoc = Kind("ad hoc", "written by a test", accuracy=accuracy, seconds=seconds, trials=trials,
                   trial_noise=noise, **{"rungs": (2, 6), "reduction": 2, **kind})
     return planted_experiment(ad_hoc, seed, configs)
 

@@ -6,10 +6,9 @@ verdict per factor and question that every section of the report says.
 compared at their epoch); both judge every factor holding the others (`linear`), corrected for
 many factors (`rules`). `verdicts` turns their answers into one verdict per factor and question;
 `sentences` says them; `lr_batch_surface` answers the lr × batch-size question with a forest.
-Each is computed once per experiment (`models`).
+Each is computed once per experiment (`models`; `verdicts.verdicts`).
 """
 
 from reports.evidence.models import accuracy_model, lr_batch_surface, time_model
-from reports.evidence.verdicts import ACCURACY, TIME, Verdict, Verdicts, verdicts
 
-__all__ = ["ACCURACY", "TIME", "Verdict", "Verdicts", "accuracy_model", "lr_batch_surface", "time_model", "verdicts"]
+__all__ = ["accuracy_model", "lr_batch_surface", "time_model"]

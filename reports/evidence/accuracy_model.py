@@ -39,10 +39,10 @@ import numpy as np
 import pandas as pd
 
 from reports.evidence.factors import Factor, level_labels, varied_factors, varied_together
-from reports.evidence.linear import Fit, judging_fits
-from reports.evidence.rules import (CANNOT_TELL, CONFIDENCE, DRIVER, FAMILY_CONFIDENCE, MEANINGFUL_POINTS,
-                                    MIN_TRIALS_PER_SIDE, NO_EVIDENCE, SMALL, distinguishable, holm, interval_text,
-                                    name_of, passes, points, prefix_of, value_text)
+from reports.evidence.judgement import TEST_COLUMNS, FactorTest, cannot_tell, verdict_table
+from reports.evidence.linear import Fit, judged
+from reports.evidence.rules import (CONFIDENCE, DRIVER, FAMILY_CONFIDENCE, MEANINGFUL_POINTS, MIN_TRIALS_PER_SIDE,
+                                    SMALL, distinguishable, interval_text, points, prefix_of, value_text)
 from reports.hyperparameters import format_value
 from reports.wording import plural
 
@@ -50,11 +50,8 @@ EXCLUDED = ("diverged", "failed")
 LEVELS_WITHIN = 3
 COMPARED_SHARE = 0.75
 """Trials are compared at the latest epoch at least this share of them reached."""
-STRONGLY_TOGETHER = 0.5
-"""Cramér's V above which two factors that fail their own tests are tested together."""
 EFFECT_COLUMNS = ("factor", "within", "best", "worst", "difference", "low", "high", "trials_best", "trials_worst")
 LEVEL_COLUMNS = ("factor", "within", "level", "prediction", "low", "high", "trials")
-TEST_COLUMNS = ("factor", "p_value", "adjusted_p", "kind", "reason")
 
 
 @dataclass(frozen=True)
@@ -171,27 +168,30 @@ def fit_accuracy_model(trials: pd.DataFrame, epochs: pd.DataFrame, parents: dict
     factors = tuple(varied_factors(table))
     empty = (pd.DataFrame(columns=list(EFFECT_COLUMNS)), pd.DataFrame(columns=list(LEVEL_COLUMNS)))
     if len(table) < 2 * MIN_TRIALS_PER_SIDE or not factors:
-        tests = pd.DataFrame([_cannot(f.name, f"only {plural(len(table), 'trial')} measured") for f in factors],
-                             columns=list(TEST_COLUMNS))
+        tests = pd.DataFrame([cannot_tell(f.name, f"at least {2 * MIN_TRIALS_PER_SIDE} measured trials are needed")
+                              for f in factors], columns=list(TEST_COLUMNS))
         return AccuracyModel(*empty, tests, factors, len(table), len(measured), epoch, full_run, False, None,
                              diverged)
     design = _Design(table, factors, parents or {})
     y = table["accuracy"].to_numpy(dtype=float)
     together = varied_together(table, list(factors))
-    fits, full = judging_fits(y, design.blocks, [f.name for f in factors], [],
-                              {n: tuple(p) for n, p in together.items()})
+    judgements, full = judged(y, design.blocks, [f.name for f in factors], [],
+                              {n: tuple(p) for n, p in together.items()},
+                              lambda name, fit: _p_value(name, fit, design.parents))
+    fits = {name: fit for name, (fit, _) in judgements.items()}
     effects, levels = [], []
     for factor in factors:
         factor_levels = design.levels(factor, fits[factor.name])
         levels += factor_levels
         effects.append(_best_against_worst(factor, factor_levels, fits[factor.name]))
     effects = pd.DataFrame(effects, columns=list(EFFECT_COLUMNS))
-    tests = _verdicts(factors, fits, effects, together, design.parents)
-    real = [t["factor"] for t in tests if t["kind"] in (DRIVER, SMALL)]
+    tests = verdict_table([_factor_test(f.name, *judgements[f.name], effects) for f in factors], together,
+                          "accuracy")
+    real = list(tests.loc[tests["kind"].isin((DRIVER, SMALL)), "factor"])
     r_squared = Fit(y, design.blocks, real).r_squared() if real else None
     return AccuracyModel(effects.sort_values("difference", ascending=False, ignore_index=True, na_position="last"),
                          pd.DataFrame(levels, columns=list(LEVEL_COLUMNS)),
-                         pd.DataFrame(tests, columns=list(TEST_COLUMNS)), factors, len(table), len(measured), epoch,
+                         tests, factors, len(table), len(measured), epoch,
                          full_run, full, r_squared, diverged, design.parents)
 
 
@@ -369,49 +369,13 @@ def _p_value(name: str, fit: Fit | None, parents: dict[str, str]) -> float:
     return fit.f_test([name, *children], instead=[overall(child) for child in children])
 
 
-def _verdicts(factors: tuple[Factor, ...], fits: dict[str, Fit | None], effects: pd.DataFrame,
-              together: dict[str, dict[str, float]], parents: dict[str, str]) -> list[dict]:
-    """Each factor's test and verdict (`reports.evidence.rules`)."""
-    p_values = {f.name: _p_value(f.name, fits[f.name], parents) for f in factors}
-    adjusted = holm(p_values)
-    tested = sum(not math.isnan(p) for p in p_values.values())
-    tests = {}
-    for factor in factors:
-        name = factor.name
-        effect = effects[effects["factor"] == name].iloc[0]
-        if min(effect["trials_best"], effect["trials_worst"]) < MIN_TRIALS_PER_SIDE:
-            tests[name] = _cannot(name, f"too few trials at each value (at least {MIN_TRIALS_PER_SIDE} are needed)")
-        elif fits[name] is None:
-            tests[name] = _cannot(name, f"too few trials to hold the factors that varied with it "
-                                        f"({', '.join(name_of(p) for p in together[name])})")
-        elif math.isnan(p_values[name]):
-            tests[name] = _cannot(name, "it never varied apart from " +
-                                  (", ".join(name_of(p) for p in together[name]) or "the others"))
-        elif passes(adjusted[name]):
-            small = abs(effect["difference"]) < MEANINGFUL_POINTS
-            tests[name] = _test(name, p_values[name], adjusted[name], SMALL if small else DRIVER)
-        else:
-            tests[name] = _test(name, p_values[name], adjusted[name], NO_EVIDENCE)
-    for name, partners in together.items():  # two that fail alone but pass together: cannot tell which
-        for other, strength in partners.items():
-            fit = fits[name]
-            if (strength < STRONGLY_TOGETHER or tests[name]["kind"] != NO_EVIDENCE
-                    or tests[other]["kind"] != NO_EVIDENCE or fit is None or other not in fit.offsets):
-                continue
-            joint = fit.f_test([name, other])
-            if not math.isnan(joint) and joint * max(tested, 1) < 1 - FAMILY_CONFIDENCE:
-                for a, b in ((name, other), (other, name)):
-                    tests[a].update(kind=CANNOT_TELL, reason=f"it varied together with {name_of(b)}, and either "
-                                                             f"explains accuracy as well")
-    return list(tests.values())
-
-
-def _test(factor: str, p_value: float, adjusted: float, kind: str) -> dict:
-    return {"factor": factor, "p_value": p_value, "adjusted_p": adjusted, "kind": kind, "reason": ""}
-
-
-def _cannot(factor: str, reason: str) -> dict:
-    return {"factor": factor, "p_value": math.nan, "adjusted_p": math.nan, "kind": CANNOT_TELL, "reason": reason}
+def _factor_test(name: str, fit: Fit | None, p_value: float, effects: pd.DataFrame) -> FactorTest:
+    """The factor's test (`_p_value`); its effect is meaningful when its best value's lead is at
+    least `MEANINGFUL_POINTS`."""
+    effect = effects[effects["factor"] == name].iloc[0]
+    enough = min(effect["trials_best"], effect["trials_worst"]) >= MIN_TRIALS_PER_SIDE
+    meaningful = bool(abs(effect["difference"]) >= MEANINGFUL_POINTS) if pd.notna(effect["difference"]) else False
+    return FactorTest(name, fit, p_value, bool(enough), meaningful)
 
 
 def diverged_sentence(diverged: pd.DataFrame) -> str:

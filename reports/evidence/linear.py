@@ -7,32 +7,37 @@ columns in the model that judges it (`judging_fits`), its p-value by permutation
 - the *full* model, every varied factor at once, when the trials leave at least as many
   residual degrees of freedom as it has columns: nothing is selected, so its tests and
   intervals are valid as they stand;
-- otherwise, per factor, the factor plus the controls that explain the response without it
-  (strict forward selection over the *other* factors, never the judged one) plus the factors
-  that varied with it (`partners`), as in post-double-selection (Belloni, Chernozhukov & Hansen
-  2014): a factor's own test never chose its model, and anything it could stand in for is held.
+- otherwise, per factor, the factor and the factors that varied with it (`partners`), plus the
+  controls that explain the response beyond them (strict forward selection over the others),
+  in the spirit of post-double-selection (Belloni, Chernozhukov & Hansen 2014): whatever the
+  factor could stand in for is held, so its test measures it alone; a control chosen on the
+  response only shrinks the noise it is measured against.
 
-Selection never outruns the data: a factor enters only while the model keeps at least as many
-residual degrees of freedom as columns (and `MIN_RESIDUAL_DF`). Fits are statsmodels' OLS.
+Selection never outruns the data: a control enters only when its F test passes at 5% over the
+candidates (Bonferroni), and only while the model keeps `MIN_RESIDUAL_DF`. Fits are statsmodels' OLS.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import statsmodels.api as sm
 from scipy.stats import f as f_distribution
 
-MIN_RESIDUAL_DF = 8
-"""The fewest residual degrees of freedom a model that judges a factor may leave."""
+from reports.evidence.rules import holm, passes
+
+MIN_RESIDUAL_DF = 5
+"""The fewest residual degrees of freedom a model that judges a factor may leave (its p-value,
+by permutation, needs no more; its intervals widen as they fall)."""
 ENTRY = 0.05
 """A control enters a judging model when its F test passes at this level over the candidates."""
-PERMUTATIONS = 1999
+PASSES = 3
+PERMUTATIONS = 4999
 """Permutations behind each p-value: enough to resolve Holm's smallest threshold for a dozen
-factors (0.05 / 12) about ten times over."""
+factors at 99% (0.01 / 12) four times over."""
 
 
 class Fit:
@@ -114,42 +119,61 @@ def width(blocks: dict[str, np.ndarray], names: Iterable[str]) -> int:
 
 
 def affordable(rows: int, columns: int) -> bool:
-    """Whether `rows` trials can fit a model of `columns` columns and keep the residual degrees of
-    freedom a judgement needs: as many as the columns, and at least `MIN_RESIDUAL_DF`."""
+    """Whether `rows` trials can fit the full model of `columns` columns and keep as many
+    residual degrees of freedom as columns (and at least `MIN_RESIDUAL_DF`)."""
     return rows - columns >= max(MIN_RESIDUAL_DF, columns)
 
 
-def judging_fits(y: np.ndarray, blocks: dict[str, np.ndarray], factors: list[str], fixed: list[str],
-                 partners: dict[str, tuple[str, ...]]) -> tuple[dict[str, Fit | None], bool]:
-    """The model that judges each factor (None when the trials cannot afford one), and whether
-    it is the full model (see the module docstring). `fixed` blocks are in every model."""
+def judged(y: np.ndarray, blocks: dict[str, np.ndarray], factors: list[str], fixed: list[str],
+           partners: dict[str, tuple[str, ...]], test: Callable[[str, Fit], float]
+           ) -> tuple[dict[str, tuple[Fit | None, float]], bool]:
+    """Each factor's judging model (None when the trials cannot afford one) and the p-value of
+    `test` in it; and whether it is the full model (see the module docstring). `fixed` blocks are
+    in every model.
+
+    Without the full model, a factor is judged in passes: in the first, holding what varied with
+    it and the controls selection finds beside it; in the next, also holding every factor whose
+    test passed (Holm), since two strong factors can hide each other from a strict selection
+    and a factor that happened to vary with an unheld one would take its effect; until the
+    factors that pass stop changing (`PASSES` at most)."""
     everything = [*fixed, *factors]
     if affordable(len(y), width(blocks, everything)):
         full = Fit(y, blocks, everything)
-        return {name: full for name in factors}, True
-    fits = {}
-    for name in factors:
-        controls = forward_selection(y, blocks, [f for f in factors if f != name], fixed)
-        held = [*fixed, *[f for f in controls if f not in fixed], *[p for p in partners.get(name, ())
-                                                                   if p not in controls]]
-        fits[name] = _trimmed_fit(y, blocks, held, name, keep=[*fixed, *partners.get(name, ())])
-    return fits, False
+        return {name: (full, test(name, full)) for name in factors}, True
+    confirmed: set[str] = set()
+    for _ in range(PASSES):
+        fits = {name: _judging_fit(y, blocks, name, factors, [*fixed, *partners.get(name, ())],
+                                   sorted(confirmed - {name} - set(partners.get(name, ())))) for name in factors}
+        p_values = {name: test(name, fit) if fit is not None else math.nan for name, fit in fits.items()}
+        passed = {name for name, adjusted in holm(p_values).items() if passes(adjusted)}
+        if passed == confirmed:
+            break
+        confirmed = passed
+    return {name: (fits[name], p_values[name]) for name in factors}, False
+
+
+def _judging_fit(y: np.ndarray, blocks: dict[str, np.ndarray], name: str, factors: list[str], kept: list[str],
+                 held: list[str]) -> Fit | None:
+    """`name` with `kept` (never dropped), `held` and the controls forward selection adds beside
+    them, trimmed to keep `MIN_RESIDUAL_DF` (None when even `kept` cannot be)."""
+    chosen = forward_selection(y, blocks, [f for f in factors if f != name and f not in kept and f not in held],
+                               [*kept, *held, name])
+    return _trimmed_fit(y, blocks, [f for f in chosen if f != name], name, keep=kept)
 
 
 def forward_selection(y: np.ndarray, blocks: dict[str, np.ndarray], candidates: list[str],
                       fixed: list[str]) -> list[str]:
     """From the `fixed` blocks, add the candidate whose F test against the model so far has the
     smallest p-value while that p-value is below `ENTRY` over the candidates left (Bonferroni)
-    and the model keeps as many residual degrees of freedom as it has columns. Strict on
-    purpose: a control chosen on noise would shrink the residuals every judged factor is
-    measured against."""
+    and the model keeps `MIN_RESIDUAL_DF` residual degrees of freedom. Strict on purpose: a
+    control chosen on noise would shrink the residuals every judged factor is measured against."""
     chosen = list(fixed)
     ssr, rank = _least_squares(y, blocks, chosen)
     while True:
         left = [name for name in candidates if name not in chosen]
         scored = []
         for name in left:
-            if not affordable(len(y), width(blocks, [*chosen, name])):
+            if len(y) - width(blocks, [*chosen, name]) < MIN_RESIDUAL_DF:
                 continue
             new_ssr, new_rank = _least_squares(y, blocks, [*chosen, name])
             df_num, df_den = new_rank - rank, len(y) - new_rank

@@ -28,6 +28,9 @@ def question_sentence(found: Verdicts, question: str) -> str:
         parts = [f"{join_names([v.factor for v in drivers]).capitalize()} {verb} {subject} ({basis}): "
                  + "; ".join(_evidence(v) for v in drivers) + "."]
     elif all(v.kind == CANNOT_TELL for v in every):
+        reasons = {v.reason for v in every}
+        if len(reasons) == 1:
+            return f"Cannot tell what drives {subject} with {trials}: {reasons.pop()}."
         parts = [f"Cannot tell what drives {subject} with {trials} ({basis})."]
     elif question == TIME:
         parts = [f"No hyperparameter changes {subject} by {MEANINGFUL_RATIO:g}× or more with confidence ({basis})."]
@@ -60,6 +63,10 @@ def factor_words(verdict: Verdict | None, trials: int) -> str:
     source = _source(verdict)
     if verdict.kind == CANNOT_TELL:
         return f"cannot tell with {plural(trials, 'trial')}: {verdict.reason}"
+    if verdict.kind == NO_EVIDENCE and verdict.source != SEARCH:
+        return f"no evidence of an effect{f' ({verdict.detail})' if verdict.detail else ''}{source}"
+    if verdict.kind == NO_EVIDENCE and verdict.question == TIME:
+        return f"no evidence of an effect with {plural(trials, 'trial')}"
     if verdict.kind == NO_EVIDENCE:
         numbers = f" ({verdict.detail})" if verdict.detail else ""
         return (f"no evidence of an effect with {plural(trials, 'trial')}{numbers}; {decided_by(verdict.factor)} "
@@ -72,9 +79,11 @@ def factor_words(verdict: Verdict | None, trials: int) -> str:
 
 
 def _evidence(verdict: Verdict) -> str:
+    """The numbers behind a named factor; an accuracy verdict without a "beat" names its factor."""
     if verdict.question == TIME:
         return f"{verdict.detail}{_source(verdict)}"
-    return f"{name_of(verdict.factor)}: {_accuracy_evidence(verdict, None)}{_source(verdict)}"
+    words = _accuracy_evidence(verdict, None)
+    return f"{words if ' beat ' in words else f'{name_of(verdict.factor)}: {words}'}{_source(verdict)}"
 
 
 def _accuracy_evidence(verdict: Verdict, trials: int | None) -> str:
@@ -92,7 +101,11 @@ def _source(verdict: Verdict) -> str:
 def _open_questions(found: Verdicts, question: str) -> list[str]:
     """The factors left open: no evidence (and what would decide), and those it cannot tell."""
     parts, trials = [], plural(found.trials.get(question, 0), "trial")
-    none = [v.factor for v in found.of(question, NO_EVIDENCE)]
+    none = [v.factor for v in found.of(question, NO_EVIDENCE) if v.source == SEARCH]
+    for verdict in found.of(question, NO_EVIDENCE):
+        if verdict.source != SEARCH:
+            parts.append(f"No evidence that {name_of(verdict.factor)} changes {PRONOUNS[question]} in controlled runs"
+                         f"{f' ({verdict.detail})' if verdict.detail else ''}{_source(verdict)}.")
     if none:
         verb = "changes" if len(none) == 1 else "change"
         replays = [f"`{REPLAYS[f]}`" for f in none if f in REPLAYS]
@@ -101,6 +114,7 @@ def _open_questions(found: Verdicts, question: str) -> list[str]:
         parts.append(f"No evidence that {join_names(none)} {verb} {PRONOUNS[question]} with {trials}, the others "
                      f"held; {decide}.")
     said: set[str] = set()
+    by_reason: dict[str, list[str]] = {}
     for verdict in found.of(question, CANNOT_TELL):
         if verdict.factor in said:
             continue
@@ -111,6 +125,6 @@ def _open_questions(found: Verdicts, question: str) -> list[str]:
             parts.append(f"Cannot tell {name_of(verdict.factor)} from {name_of(partner.factor)} with {trials}: they "
                          f"varied together, and either explains {PRONOUNS[question]} as well.")
         else:
-            said.add(verdict.factor)
-            parts.append(f"Cannot tell for {name_of(verdict.factor)} with {trials}: {verdict.reason}.")
+            by_reason.setdefault(verdict.reason, []).append(verdict.factor)
+    parts += [f"Cannot tell for {join_names(factors)} with {trials}: {reason}." for reason, factors in by_reason.items()]
     return parts

@@ -30,17 +30,14 @@ import numpy as np
 import pandas as pd
 
 from reports.evidence.factors import Factor, level_labels, trial_counts, varied_factors, varied_together
-from reports.evidence.linear import Fit, judging_fits
-from reports.evidence.rules import (CANNOT_TELL, CONFIDENCE, DRIVER, FAMILY_CONFIDENCE, MEANINGFUL_RATIO,
-                                    MIN_TRIALS_PER_SIDE, NO_EVIDENCE, SMALL, holm, interval_text, name_of, passes,
-                                    prefix_of, ratio_text)
+from reports.evidence.judgement import TEST_COLUMNS, FactorTest, cannot_tell, verdict_table
+from reports.evidence.linear import Fit, judged
+from reports.evidence.rules import (CONFIDENCE, DRIVER, FAMILY_CONFIDENCE, MEANINGFUL_RATIO, MIN_TRIALS_PER_SIDE,
+                                    SMALL, interval_text, prefix_of, ratio_text)
 from reports.wording import plural
 
 EXTRA = ("device", "precision")
-STRONGLY_TOGETHER = 0.5
-"""Cramér's V above which two factors that fail their own tests are tested together."""
 COLUMNS = ("factor", "contrast", "ratio", "low", "high", "trials")
-TEST_COLUMNS = ("factor", "p_value", "adjusted_p", "kind", "reason")
 STEPS = {"log2": (-1.0, "halving the"), "log10": (1.0, "ten times the")}  # halving the batch; ten times the lr
 
 
@@ -110,24 +107,27 @@ def fit_time_model(trials: pd.DataFrame, epochs: pd.DataFrame) -> TimeModel:
     factors = varied_factors(per_trial, extra=EXTRA, batch_levels=True) if len(per_trial) else []
     n_epochs = int(per_trial["timed_epochs"].sum()) if len(per_trial) else 0
     fitted = {f.name for f in factors}
-    unvaried = [_cannot(f.name, f"it did not vary among the {plural(len(per_trial), 'trial')} timed past their "
+    unvaried = [cannot_tell(f.name, f"it did not vary among the {plural(len(per_trial), 'trial')} timed past their "
                                 f"first epoch") for f in searched if f.name not in fitted]
     if len(per_trial) < MIN_TRIALS_PER_SIDE + 1 or not factors:
-        tests = [_cannot(f.name, f"only {plural(len(per_trial), 'trial')} ran past the first epoch")
+        tests = [cannot_tell(f.name, f"only {plural(len(per_trial), 'trial')} ran past the first epoch")
                  for f in factors] + unvaried
         return TimeModel(pd.DataFrame(columns=list(COLUMNS)), pd.DataFrame(tests, columns=list(TEST_COLUMNS)),
                          tuple(searched), len(per_trial), first_only, n_epochs, False, None)
     y = np.log(per_trial["seconds"].to_numpy(dtype=float))
     blocks = {f.name: _columns(per_trial, f) for f in factors}
     together = varied_together(per_trial, factors)
-    fits, full = judging_fits(y, blocks, [f.name for f in factors], [], {n: tuple(p) for n, p in together.items()})
+    judgements, full = judged(y, blocks, [f.name for f in factors], [], {n: tuple(p) for n, p in together.items()},
+                              lambda name, fit: fit.f_test([name]))
+    fits = {name: fit for name, (fit, _) in judgements.items()}
     effects = pd.DataFrame([row for f in factors for row in _contrasts(f, fits[f.name], per_trial)],
                            columns=list(COLUMNS))
-    tests = _verdicts(factors, fits, effects, together, per_trial) + unvaried
-    real = [t["factor"] for t in tests if t["kind"] in (DRIVER, SMALL)]
+    tests = pd.concat([verdict_table([_factor_test(f.name, *judgements[f.name], effects) for f in factors], together,
+                                     "the times"), pd.DataFrame(unvaried, columns=list(TEST_COLUMNS))],
+                      ignore_index=True)
+    real = list(tests.loc[tests["kind"].isin((DRIVER, SMALL)), "factor"])
     r_squared = Fit(y, blocks, real).r_squared() if real else None
-    return TimeModel(effects, pd.DataFrame(tests, columns=list(TEST_COLUMNS)), tuple(searched), len(per_trial),
-                     first_only, n_epochs, full, r_squared)
+    return TimeModel(effects, tests, tuple(searched), len(per_trial), first_only, n_epochs, full, r_squared)
 
 
 def seconds_per_epoch(trials: pd.DataFrame, epochs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -190,56 +190,10 @@ def _contrasts(factor: Factor, fit: Fit | None, table: pd.DataFrame) -> list[dic
     return rows
 
 
-def _verdicts(factors: list[Factor], fits: dict[str, Fit | None], effects: pd.DataFrame,
-              together: dict[str, dict[str, float]], table: pd.DataFrame) -> list[dict]:
-    """Each factor's test and verdict (`reports.evidence.rules`)."""
-    p_values = {f.name: fits[f.name].f_test([f.name]) if fits[f.name] is not None else math.nan for f in factors}
-    adjusted = holm(p_values)
-    tested = sum(not math.isnan(p) for p in p_values.values())
-    tests = {}
-    for factor in factors:
-        name = factor.name
-        rows = effects[(effects["factor"] == name) & (effects["trials"] >= MIN_TRIALS_PER_SIDE)]
-        if rows.empty:
-            tests[name] = _cannot(name, f"too few trials at each value (at least {MIN_TRIALS_PER_SIDE} are needed)")
-        elif fits[name] is None:
-            tests[name] = _cannot(name, f"too few trials to hold the factors that varied with it "
-                                        f"({', '.join(name_of(p) for p in together[name])})")
-        elif math.isnan(p_values[name]):
-            tests[name] = _cannot(name, "it never varied apart from " +
-                                  (", ".join(name_of(p) for p in together[name]) or "the others"))
-        elif passes(adjusted[name]):
-            excluding = rows[(rows["low"] > 1) | (rows["high"] < 1)]
-            big = excluding["ratio"].map(lambda r: max(r, 1 / r) >= MEANINGFUL_RATIO).any()
-            tests[name] = _test(name, p_values[name], adjusted[name], DRIVER if big else SMALL)
-        else:
-            tests[name] = _test(name, p_values[name], adjusted[name], NO_EVIDENCE)
-    _mark_tangled(tests, fits, together, tested)
-    return list(tests.values())
-
-
-def _mark_tangled(tests: dict[str, dict], fits: dict[str, Fit | None], together: dict[str, dict[str, float]],
-                  tested: int) -> None:
-    """Two factors that fail their own tests but varied together and, tested together, pass
-    (Bonferroni over the factors tested) cannot be told apart: each could be the one."""
-    for name, partners in together.items():
-        for other, strength in partners.items():
-            pair = (tests[name], tests[other])
-            if strength < STRONGLY_TOGETHER or any(t["kind"] != NO_EVIDENCE for t in pair):
-                continue
-            fit = fits[name]
-            if fit is None or other not in fit.offsets:
-                continue
-            joint = fit.f_test([name, other])
-            if not math.isnan(joint) and joint * max(tested, 1) < 1 - FAMILY_CONFIDENCE:
-                for a, b in ((name, other), (other, name)):
-                    tests[a].update(kind=CANNOT_TELL, reason=f"it varied together with {name_of(b)}, and either "
-                                                             f"explains the times as well")
-
-
-def _test(factor: str, p_value: float, adjusted: float, kind: str) -> dict:
-    return {"factor": factor, "p_value": p_value, "adjusted_p": adjusted, "kind": kind, "reason": ""}
-
-
-def _cannot(factor: str, reason: str) -> dict:
-    return {"factor": factor, "p_value": math.nan, "adjusted_p": math.nan, "kind": CANNOT_TELL, "reason": reason}
+def _factor_test(name: str, fit: Fit | None, p_value: float, effects: pd.DataFrame) -> FactorTest:
+    """The factor's F test; its effect is meaningful when a contrast whose interval excludes 1×
+    is at least `MEANINGFUL_RATIO` either way."""
+    rows = effects[(effects["factor"] == name) & (effects["trials"] >= MIN_TRIALS_PER_SIDE)]
+    excluding = rows[(rows["low"] > 1) | (rows["high"] < 1)]
+    meaningful = bool(excluding["ratio"].map(lambda r: max(r, 1 / r) >= MEANINGFUL_RATIO).any())
+    return FactorTest(name, fit, p_value, not rows.empty, meaningful)

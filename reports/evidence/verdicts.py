@@ -5,8 +5,8 @@ time per epoch (`TIME`) or validation accuracy (`ACCURACY`), in one of the words
 `reports.evidence.rules` — `DRIVER`, `SMALL`, `NO_EVIDENCE`, `CANNOT_TELL` — with the numbers
 behind it in words (`detail`) or why it cannot be told (`reason`), and where it comes from
 (`source`). The search's verdicts come from the time and accuracy models; a controlled
-experiment that decided a question the search left open replaces the search's verdict on it
-(`Verdicts.updated`, fed by `controlled`).
+experiment's verdict on a question the search left open replaces the search's there
+(`Verdicts.updated`, fed by `controlled`, which reads them).
 
     found = verdicts(experiment)
     found.get("arch", TIME).kind                 # "driver"
@@ -30,7 +30,7 @@ TIME, ACCURACY = "time", "accuracy"
 QUESTIONS = (TIME, ACCURACY)
 SEARCH = "search"
 OPEN = (NO_EVIDENCE, CANNOT_TELL)
-"""Kinds that leave the question open: a controlled experiment's decided verdict replaces them."""
+"""Kinds that leave the question open: a controlled experiment's verdict replaces them."""
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,6 @@ class Verdict:
         if self.kind not in KINDS:
             raise ValueError(f"The value of `kind` is {self.kind!r}, but must be one of {KINDS}")
 
-    @property
-    def decided(self) -> bool:
-        return self.kind not in OPEN
-
 
 class Verdicts:
     """Every verdict of an experiment, at most one per (factor, question), in the order given;
@@ -92,13 +88,15 @@ class Verdicts:
         return [v.factor for v in self.of(question, DRIVER)] + [v.factor for v in self.of(question, SMALL)]
 
     def updated(self, controlled: Iterable[Verdict]) -> "Verdicts":
-        """These verdicts with each decided verdict of a controlled experiment replacing the
-        search's on its factor and question where the search left it open (`OPEN`): the
-        controlled runs varied that factor alone, which is the better evidence."""
+        """These verdicts with each verdict of a controlled experiment (but a "cannot tell")
+        replacing the search's on its factor and question where the search left it open
+        (`OPEN`): the controlled runs varied that factor alone, which is the better evidence on
+        it. A finding of the search (`DRIVER`, `SMALL`) stays: it holds across the space the
+        search covered, where a controlled run tells about the configurations it varied."""
         merged = dict(self._verdicts)
         for verdict in controlled:
             key = (verdict.factor, verdict.question)
-            if verdict.decided and (key not in merged or merged[key].kind in OPEN):
+            if verdict.kind != CANNOT_TELL and (key not in merged or merged[key].kind in OPEN):
                 merged[key] = verdict
         return Verdicts(merged.values(), self.basis, self.trials)
 
