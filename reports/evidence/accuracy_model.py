@@ -10,8 +10,8 @@ epoch. At one epoch every trial is measured alike, and which trials early stoppi
 does not matter: it chose them after that epoch.
 
 A categorical factor gets a column per value but its reference; a numeric one (the learning
-rate and weight decay in decades, the batch size in halvings, dropout) its centred value and
-square, since too low and too high can both lose. Each factor is judged by the F test of its
+rate and weight decay in decades, the batch size in halvings, dropout) its centred value
+and square, since too low and too high can both lose. Each factor is judged by the F test of its
 columns in the model that judges it (`reports.evidence.linear`), Holm-corrected across the
 factors (`reports.evidence.rules`). That test sees a factor another stands in for. A numeric
 factor whose range depends on a categorical one (the learning rate, on the optimizer) has a
@@ -20,7 +20,9 @@ accuracy when accuracy moves with it within the ranges, whatever the optimizer. 
 changes accuracy only when it adds to one curve of the child across every range — so the
 optimizer is not credited with what its learning rates did, nor the learning rate hidden behind
 the optimizer, as a held-out drop-column test would hide it (a forest without it still knows
-the optimizer).
+the optimizer). The learning rate and the batch size also share the column of their product,
+the study's own question (the best learning rate moving with the batch size), tested with
+either.
 
 Which value is better: the model's prediction at each level (its partial dependence: every
 trial's configuration with the factor set to that level, averaged; for a factor with a parent,
@@ -47,6 +49,14 @@ from reports.hyperparameters import format_value
 from reports.wording import plural
 
 EXCLUDED = ("diverged", "failed")
+DEGREE = 2
+"""A numeric factor's curve: linear and square. A cube too found narrow planted peaks sooner but
+lost the learning rate on the recorded FER2013 runs and credited the optimizer with its effect
+(benchmarks/RESULTS.md, "The report's evidence engine")."""
+INTERACTION = ("lr", "batch_size")
+INTERACTION_BLOCK = "lr × batch size"
+"""The one interaction modelled, the study's own question: the best learning rate may move with
+the batch size (a column of their product, part of either factor's test)."""
 LEVELS_WITHIN = 3
 COMPARED_SHARE = 0.75
 """Trials are compared at the latest epoch at least this share of them reached."""
@@ -175,7 +185,7 @@ def fit_accuracy_model(trials: pd.DataFrame, epochs: pd.DataFrame, parents: dict
     design = _Design(table, factors, parents or {})
     y = table["accuracy"].to_numpy(dtype=float)
     together = varied_together(table, list(factors))
-    judgements, full = judged(y, design.blocks, [f.name for f in factors], [],
+    judgements, full = judged(y, design.blocks, [f.name for f in factors], design.fixed,
                               {n: tuple(p) for n, p in together.items()},
                               lambda name, fit: _p_value(name, fit, design.parents))
     fits = {name: fit for name, (fit, _) in judgements.items()}
@@ -185,7 +195,7 @@ def fit_accuracy_model(trials: pd.DataFrame, epochs: pd.DataFrame, parents: dict
         levels += factor_levels
         effects.append(_best_against_worst(factor, factor_levels, fits[factor.name]))
     effects = pd.DataFrame(effects, columns=list(EFFECT_COLUMNS))
-    tests = verdict_table([_factor_test(f.name, *judgements[f.name], effects) for f in factors], together,
+    tests = verdict_table([_factor_test(f, *judgements[f.name], effects) for f in factors], together,
                           "accuracy")
     real = list(tests.loc[tests["kind"].isin((DRIVER, SMALL)), "factor"])
     r_squared = Fit(y, design.blocks, real).r_squared() if real else None
@@ -216,7 +226,11 @@ class _Design:
         self._named = named = {f.name: f for f in factors}
         self.parents = {x: p for x, p in parents.items() if x in named and named[x].numeric
                         and p in named and not named[p].numeric}
-        self.centres: dict[tuple[str, str | None], tuple[float, float, bool]] = {}
+        self.centres: dict[tuple[str, str | None], tuple[float, tuple[float, ...]]] = {}
+        self.interaction = INTERACTION_BLOCK if all(n in named and named[n].numeric for n in INTERACTION) else None
+        self.interaction_centres = tuple(float(named[n].transform(table[n]).mean()) for n in INTERACTION
+                                         ) if self.interaction else ()
+        self.fixed = [self.interaction] if self.interaction else []
         self.blocks = self.blocks_of(table)
 
     def blocks_of(self, table: pd.DataFrame, changed: set[str] | None = None) -> dict[str, np.ndarray]:
@@ -225,6 +239,13 @@ class _Design:
         `changed`, `table` holds trials' rows with only those factors changed: the other blocks
         are the trials' own."""
         blocks = {}
+        if self.interaction is not None:
+            if changed is None or set(INTERACTION) & changed:
+                lr, batch = (self._named[n].transform(table[n]).to_numpy(dtype=float) for n in INTERACTION)
+                (lr_mean, batch_mean) = self.interaction_centres
+                blocks[self.interaction] = ((lr - lr_mean) * (batch - batch_mean))[:, None]
+            else:
+                blocks[self.interaction] = self.blocks[self.interaction][table.index]
         for factor in self.factors:
             if changed is not None and factor.name not in changed:
                 blocks[factor.name] = self.blocks[factor.name][table.index]
@@ -253,18 +274,20 @@ class _Design:
         return np.column_stack([slopes, self._curve(factor.name, None, scaled)[:, 1:]])
 
     def _curve(self, name: str, group: str | None, scaled: np.ndarray) -> np.ndarray:
-        """Centred value and square, over the trials of one value of the factor's parent or of
-        all (a straight line when they have two values or fewer)."""
+        """Centred value and square (each power centred), over the trials of one value of the
+        factor's parent or of all; as many powers as the trials have distinct values less one,
+        `DEGREE` at most."""
         if (name, group) not in self.centres:
             values = self.table[name] if group is None else self.table.loc[
                 self._named[self.parents[name]].transform(self.table[self.parents[name]]) == group, name]
             own = self._named[name].transform(values).to_numpy(dtype=float)
             mean = float(own.mean()) if len(own) else 0.0
-            self.centres[(name, group)] = (mean, float(((own - mean) ** 2).mean()) if len(own) else 0.0,
-                                           len(np.unique(own)) > 2)
-        mean, square, curved = self.centres[(name, group)]
+            degree = max(1, min(DEGREE, len(np.unique(own)) - 1))
+            self.centres[(name, group)] = (mean, tuple(float(((own - mean) ** k).mean()) if len(own) else 0.0
+                                                       for k in range(1, degree + 1)))
+        mean, powers = self.centres[(name, group)]
         centred = scaled - mean
-        return np.column_stack([centred, centred ** 2 - square]) if curved else centred[:, None]
+        return np.column_stack([centred ** k - (powers[k - 1] if k > 1 else 0.0) for k in range(1, len(powers) + 1)])
 
     def weights(self, fit: Fit, table: pd.DataFrame, changed: set[str]) -> np.ndarray:
         """Coefficient weights of the mean prediction for the configurations in `table` (trials'
@@ -360,22 +383,25 @@ def overall(name: str) -> str:
 
 
 def _p_value(name: str, fit: Fit | None, parents: dict[str, str]) -> float:
-    """The factor's test in the model that judges it: its block's F test; for a parent, whether
-    it and its children's slopes add anything to one curve of each child across every range,
-    so that an optimizer is not credited with what its learning rates did."""
+    """The factor's test in the model that judges it: its block's F test (with the lr × batch
+    column, for either of the two); for a parent, whether it and its children's slopes add
+    anything to one curve of each child across every range, so that an optimizer is not
+    credited with what its learning rates did."""
     if fit is None:
         return math.nan
     children = [child for child, parent in parents.items() if parent == name and child in fit.offsets]
-    return fit.f_test([name, *children], instead=[overall(child) for child in children])
+    shared = [INTERACTION_BLOCK] if name in INTERACTION and INTERACTION_BLOCK in fit.offsets else []
+    return fit.f_test([name, *children, *shared], instead=[overall(child) for child in children])
 
 
-def _factor_test(name: str, fit: Fit | None, p_value: float, effects: pd.DataFrame) -> FactorTest:
-    """The factor's test (`_p_value`); its effect is meaningful when its best value's lead is at
-    least `MEANINGFUL_POINTS`."""
-    effect = effects[effects["factor"] == name].iloc[0]
-    enough = min(effect["trials_best"], effect["trials_worst"]) >= MIN_TRIALS_PER_SIDE
-    meaningful = bool(abs(effect["difference"]) >= MEANINGFUL_POINTS) if pd.notna(effect["difference"]) else False
-    return FactorTest(name, fit, p_value, bool(enough), meaningful)
+def _factor_test(factor: Factor, fit: Fit | None, p_value: float, effects: pd.DataFrame) -> FactorTest:
+    """The factor's test (`_p_value`). A categorical factor needs two values with enough trials;
+    a numeric one is tested on its curve, whatever the trials per bin. Its effect is meaningful
+    unless its best value's measured lead is under `MEANINGFUL_POINTS`."""
+    effect = effects[effects["factor"] == factor.name].iloc[0]
+    enough = factor.numeric or min(effect["trials_best"], effect["trials_worst"]) >= MIN_TRIALS_PER_SIDE
+    small = pd.notna(effect["difference"]) and abs(effect["difference"]) < MEANINGFUL_POINTS
+    return FactorTest(factor.name, fit, p_value, bool(enough), not small)
 
 
 def diverged_sentence(diverged: pd.DataFrame) -> str:
