@@ -44,7 +44,7 @@ from reports.evidence.factors import Factor, level_labels, varied_factors, varie
 from reports.evidence.judgement import TEST_COLUMNS, FactorTest, cannot_tell, verdict_table
 from reports.evidence.linear import Fit, judged
 from reports.evidence.rules import (CONFIDENCE, DRIVER, FAMILY_CONFIDENCE, MEANINGFUL_POINTS, MIN_TRIALS_PER_SIDE,
-                                    SMALL, distinguishable, interval_text, points, prefix_of, value_text)
+                                    NO_EVIDENCE, SMALL, distinguishable, interval_text, points, prefix_of, value_text)
 from reports.hyperparameters import format_value
 from reports.wording import plural
 
@@ -127,6 +127,10 @@ class AccuracyModel:
             return (f"{within}{prefix}{row['best']} beat {prefix}{row['worst']} by {points(row['difference'])} "
                     f"({interval_text(row['low'], row['high'])}; {row['trials_best']} vs {row['trials_worst']} "
                     f"trials)")
+        if self.kind(factor) == NO_EVIDENCE:  # its interval alone would read as a finding the test does not make
+            return (f"{within}best {row['best']}, worst {row['worst']}: {points(row['difference'])} apart, as chance "
+                    f"could make it among {len(self.factors)} factors: p = {self._test(factor)['adjusted_p']:.2f} "
+                    f"after the correction")
         return (f"{within}best {row['best']}, worst {row['worst']}: {points(row['difference'])}, "
                 f"{interval_text(row['low'], row['high'])}")
 
@@ -216,10 +220,11 @@ def _full_run_epoch(trials: pd.DataFrame) -> int | None:
 
 
 class _Design:
-    """The trials' columns, per factor its block (`blocks[name]`). A numeric factor whose range depends on a categorical one (the learning rate on
-    the optimizer, `parents`) gets a slope per value of its parent, in its position within that
-    value's range (its value less their mean), and one curvature; its parent's block then
-    compares the parent's values mid-range."""
+    """The trials' columns, per factor its block (`blocks[name]`), and the lr × batch-size
+    product (`fixed`, in every model). A numeric factor whose range depends on a categorical one
+    (the learning rate on the optimizer, `parents`) gets a slope per value of its parent, in its
+    position within that value's range (its value less their mean), and one curvature; its
+    parent's block then compares the parent's values mid-range."""
 
     def __init__(self, table: pd.DataFrame, factors: tuple[Factor, ...], parents: dict[str, str]):
         self.table, self.factors = table, factors

@@ -126,5 +126,6 @@ def _open_questions(found: Verdicts, question: str) -> list[str]:
                          f"varied together, and either explains {PRONOUNS[question]} as well.")
         else:
             by_reason.setdefault(verdict.reason, []).append(verdict.factor)
-    parts += [f"Cannot tell for {join_names(factors)} with {trials}: {reason}." for reason, factors in by_reason.items()]
+    parts += [f"Cannot tell for {join_names(factors)} with {trials}: {reason}."
+              for reason, factors in by_reason.items()]
     return parts

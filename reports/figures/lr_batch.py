@@ -62,8 +62,8 @@ def interaction_sentence(surface: LrBatchSurface) -> str:
     if low > 0 or high < 0:
         direction = "rises" if estimate > 0 else "falls"
         return f"The best learning rate {direction} with the batch size, as the study found: {moved}."
-    return (f"Not distinguishable with {plural(surface.modelled, 'trial')} whether the best learning rate depends on the "
-            f"batch size: {moved}. A controlled grid (`--space lr_batch`) would decide.")
+    return (f"Not distinguishable with {plural(surface.modelled, 'trial')} whether the best learning rate depends on "
+            f"the batch size: {moved}. A controlled grid (`--space lr_batch`) would decide.")
 
 
 def _draw(surface: LrBatchSurface, trials: pd.DataFrame) -> go.Figure:

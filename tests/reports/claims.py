@@ -53,7 +53,8 @@ def page_claims(folder) -> Claims:
             factor = _factor(name.lower())
             if factor and (" beat " in rest or rest.startswith(("its values differ", "real but small"))):
                 accuracy.add(factor)
-        for name in re.findall(r"(\b[A-Z][a-z][a-z ]+?): [^.]*?time per epoch: (?:costs differ|small differences)", said):
+        for name in re.findall(r"(\b[A-Z][a-z][a-z ]+?): [^.]*?time per epoch: (?:costs differ|small differences)",
+                               said):
             if _factor(name.lower()):
                 time.add(_factor(name.lower()))
     return Claims(time, accuracy, " ".join(takeaways))

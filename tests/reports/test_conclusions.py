@@ -64,8 +64,8 @@ def test_no_nuisance_hyperparameter_is_said_to_drive_time_or_accuracy(planted_pa
 
 
 def test_accuracy_is_put_down_to_the_learning_rate(planted_page):
-    claim = re.search(r"Learning rate changes validation accuracy \(.*?\): (?:with \S+, )?lr ([\d.e-]+)–([\d.e-]+) beat",
-                      planted_page)
+    claim = re.search(r"Learning rate changes validation accuracy \(.*?\): (?:with \S+, )?lr ([\d.e-]+)–([\d.e-]+) "
+                      r"beat", planted_page)
     assert claim, planted_page
     low, high = float(claim[1]), float(claim[2])
     assert low <= 0.03 and high >= 0.003  # the planted peak, 0.01, or next to it

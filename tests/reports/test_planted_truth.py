@@ -62,6 +62,7 @@ def test_two_planted_ten_point_effects_are_named_and_nothing_else(drawn, kind, s
 def test_one_bad_activation_among_five_is_named_the_worst(drawn):
     claims = drawn("bad_activation", 0)
     assert claims.accuracy == {"activation"}, claims.text
+    assert claims.time == {"arch", "batch_size"}, claims.text
     assert re.search(r"\b(relu|leaky_relu|gelu|silu) beat elu by", claims.text), claims.text
 
 
