@@ -43,11 +43,11 @@ SECTIONS = (
             "tested on once: FER2013 is imbalanced, and accuracy alone hides the emotions a model cannot see.",
             figures.per_class),
     Section("What drives training time",
-            "Each hyperparameter's effect on the seconds per epoch, with its 95% interval, from every timed epoch of "
-            "every trial (pruned and diverged ones measured time too).", figures.time_drivers),
+            "Each hyperparameter's effect on the seconds per epoch, with its 95% interval, from every trial's epochs "
+            "after the first (pruned and diverged ones measured time too).", figures.time_drivers),
     Section("What drives accuracy",
-            "Each hyperparameter's best value against its worst, every trial compared at a full run as a surrogate "
-            "fitted on all their epochs predicts it, with intervals.", figures.accuracy_drivers),
+            "Each hyperparameter's best value against its worst, every trial compared at the same epoch with the "
+            "others held, with intervals.", figures.accuracy_drivers),
     Section("Learning rate × batch size",
             "The study found that the best learning rate depends on the batch size: the predicted accuracy over "
             "both, with the trials on it.", figures.lr_batch_heatmap),
@@ -62,7 +62,8 @@ SECTIONS = (
             "by learning rate or by batch size.", figures.learning_curves),
     Section("Batch size", "The study's batch-size table, rebuilt from this search.", figures.batch_table),
     Section("Optuna's importance",
-            "Optuna's hyperparameter importance for the study's objective, where enough trials finished.",
+            "What Optuna's importance evaluator sees in the study's completed trials, where enough finished: a "
+            "picture, not a verdict.",
             figures.accuracy_importance),
     Section("What ASHA saved",
             "Epochs and training seconds actually spent, against running every trial to the end.",

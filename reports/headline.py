@@ -11,9 +11,11 @@ import pandas as pd
 
 from experiment.schema import (DELIVERABLE, MEMBERS, MODEL, OBJECTIVE, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STEP,
                                STEPS, TEST_CHANGE)
-from reports.evidence import accuracy_model, time_model
-from reports.evidence.rules import FASTER, interval_text, join_names
-from reports.evidence.time_model import MEANINGFUL
+from reports.evidence.rules import FASTER, interval_text
+from reports.evidence.sentences import headline_words
+from reports.evidence.verdicts import ACCURACY as ACCURACY_QUESTION
+from reports.evidence.verdicts import TIME as TIME_QUESTION
+from reports.evidence.verdicts import verdicts
 from reports.experiment import STATES, Experiment
 from reports.hyperparameters import config_text, varying
 from reports.knee import knee_sentence, near_best_table
@@ -81,24 +83,14 @@ def headline(experiment: Experiment) -> Headline:
 
 
 def drivers_text(experiment: Experiment) -> str:
-    """The answers of the two models in a line; their sections give the numbers and intervals."""
+    """The verdicts on the two questions in a line (`reports.evidence.verdicts`); their sections
+    give the numbers and intervals."""
     try:
-        time, accuracy = time_model(experiment), accuracy_model(experiment)
+        found = verdicts(experiment)
     except Exception as exc:  # a model that fails must not cost the page; its sections say so too
         return f"could not be estimated ({type(exc).__name__}: {exc})".splitlines()[0]
-    if time.effects.empty:
-        time_words = "cannot tell"
-    else:
-        found = time.drivers()
-        open_questions = any(time.verdict(f.name) in ("confounded", "unknown") for f in time.factors)
-        time_words = (join_names(found) if found else "cannot tell" if open_questions
-                      else f"no hyperparameter by {MEANINGFUL:g}× or more")
-    if accuracy.effects.empty:
-        accuracy_words = "cannot tell"
-    else:
-        found = [f for f in accuracy.effects["factor"] if accuracy.decided(f)]
-        accuracy_words = join_names(found) if found else "no value distinguishable from another"
-    return f"training time per epoch: {time_words}; validation accuracy: {accuracy_words} (details and intervals below)"
+    return (f"training time per epoch: {headline_words(found, TIME_QUESTION)}; validation accuracy: "
+            f"{headline_words(found, ACCURACY_QUESTION)} (details and intervals below)")
 
 
 def _data_warnings(summary: dict[str, Any]) -> tuple[str, ...]:

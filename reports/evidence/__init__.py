@@ -1,34 +1,14 @@
-"""Estimates from all the evidence a search produced, each with its uncertainty.
+"""Estimates from all the evidence a search produced, each with its uncertainty, and the one
+verdict per factor and question that every section of the report says.
 
-`time_model` explains seconds per epoch by the hyperparameters (log-linear, every timed epoch
-of every trial); `accuracy_model` explains validation accuracy (a forest surrogate on every
-reported epoch, tested on held-out trials); `rules` holds what a sentence may claim. Figures
-draw these and say them in sentences generated from the same numbers. Each model is fitted
-once per experiment and shared by the sections that use it.
+`time_model` explains seconds per epoch by the hyperparameters (log-linear, warm-up left out);
+`accuracy_model` explains each trial's best validation accuracy (linear, early-stopped trials
+compared at their epoch); both judge every factor holding the others (`linear`), corrected for
+many factors (`rules`). `verdicts` turns their answers into one verdict per factor and question;
+`sentences` says them; `lr_batch_surface` answers the lr × batch-size question with a forest.
+Each is computed once per experiment (`models`; `verdicts.verdicts`).
 """
 
-from __future__ import annotations
+from reports.evidence.models import accuracy_model, lr_batch_surface, time_model
 
-from weakref import WeakKeyDictionary
-
-from reports.evidence.accuracy_model import AccuracyModel, fit_accuracy_model
-from reports.evidence.time_model import TimeModel, fit_time_model
-from reports.experiment import Experiment
-
-_TIME: WeakKeyDictionary = WeakKeyDictionary()
-_ACCURACY: WeakKeyDictionary = WeakKeyDictionary()
-
-
-def time_model(experiment: Experiment) -> TimeModel:
-    if experiment not in _TIME:
-        _TIME[experiment] = fit_time_model(experiment.trials, experiment.epochs)
-    return _TIME[experiment]
-
-
-def accuracy_model(experiment: Experiment) -> AccuracyModel:
-    if experiment not in _ACCURACY:
-        _ACCURACY[experiment] = fit_accuracy_model(experiment.trials, experiment.epochs)
-    return _ACCURACY[experiment]
-
-
-__all__ = ["AccuracyModel", "TimeModel", "accuracy_model", "fit_accuracy_model", "fit_time_model", "time_model"]
+__all__ = ["accuracy_model", "lr_batch_surface", "time_model"]

@@ -1,164 +1,412 @@
-"""What drives validation accuracy: a forest surrogate of accuracy on (configuration, epoch),
-fitted on every reported epoch of every trial.
+"""What drives validation accuracy: a linear model of each trial's best accuracy on the factors,
+every factor judged holding the others.
 
-Pruned trials are evidence: their epochs teach the surrogate how configurations start, and
-trials are compared at equal footing — the surrogate's prediction at the last epoch of a full
-run — not by each trial's best over however many epochs early stopping let it have. Diverged
-trials are not low accuracies: they are left out of the fit and listed apart.
+The trials: every trial that neither diverged nor failed (nor replays another), pruned ones
+included. Diverged trials are not low accuracies: they are left out and listed apart. Trials
+are compared at one epoch, the latest that at least three quarters of them reached
+(`comparison_epoch`): a full run's last when every trial ran to the end, the first rung when
+early stopping stopped most there. A trial's accuracy is its best validation accuracy up to that
+epoch. At one epoch every trial is measured alike, and which trials early stopping let run on
+does not matter: it chose them after that epoch.
 
-Two questions, two tests, both over trials the surrogate did not see:
-- *Does a factor matter?* Drop-column importance under grouped 5-fold cross-validation (a
-  trial's epochs stay together): for each held-out trial, the squared error of a surrogate
-  without the factor minus that of the full one. The factor matters when the 95% t interval
-  of the mean difference over trials lies above zero: knowing it predicts unseen trials
-  better. A factor that only stands in for another (an optimizer whose learning rates differ)
-  adds nothing once the other is known, so it is not credited.
-- *Which value is better?* Partial dependence (scikit-learn's "brute" definition): the mean
-  prediction over every trial's configuration with the factor set to one level. The best and
-  worst level (among those with at least 3 trials) compare by the difference of their partial
-  dependences, with an interval from refitting on bootstrap samples of the trials: the full
-  fit's difference ± z × its bootstrap standard error, z for 95% over every pair of the
-  factor's levels at once (Bonferroni), so the pair named carries no winner's curse.
-A sentence says "A beat B" only when both tests say so (`AccuracyModel.decided`).
+A categorical factor gets a column per value but its reference; a numeric one (the learning
+rate and weight decay in decades, the batch size in halvings, dropout) its centred value
+and square, since too low and too high can both lose. Each factor is judged by the F test of its
+columns in the model that judges it (`reports.evidence.linear`), Holm-corrected across the
+factors (`reports.evidence.rules`). That test sees a factor another stands in for. A numeric
+factor whose range depends on a categorical one (the learning rate, on the optimizer) has a
+slope per range, in its position within the range, and one shared curvature: it changes
+accuracy when accuracy moves with it within the ranges, whatever the optimizer. Its parent
+changes accuracy only when it adds to one curve of the child across every range — so the
+optimizer is not credited with what its learning rates did, nor the learning rate hidden behind
+the optimizer, as a held-out drop-column test would hide it (a forest without it still knows
+the optimizer). The learning rate and the batch size also share the column of their product,
+the study's own question (the best learning rate moving with the batch size), tested with
+either.
 
-The bootstrap fits also give the learning rate × batch size surface: partial dependence on a
-grid of both, and how the best learning rate moves with the batch size.
+Which value is better: the model's prediction at each level (its partial dependence: every
+trial's configuration with the factor set to that level, averaged; for a factor with a parent,
+over the trials of each parent value, its range cut in up to three bins), and the best level
+against the worst among levels with at least 3 trials, with a t interval at 95% for every pair
+at once (Bonferroni), so the pair named carries no winner's curse. "A beat B" is said only when
+the factor's test passes and this interval excludes zero.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from statistics import NormalDist
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from sklearn.ensemble import RandomForestRegressor
-from sklearn.model_selection import GroupKFold
 
-from reports.evidence.factors import Factor, level_values, trial_counts, varied_factors
-from reports.evidence.rules import (MIN_TRIALS_PER_SIDE, REPLAYS, distinguishable, interval_text, join_names,
-                                    name_of, points, prefix_of)
+from reports.evidence.factors import Factor, level_labels, varied_factors, varied_together
+from reports.evidence.judgement import TEST_COLUMNS, FactorTest, cannot_tell, verdict_table
+from reports.evidence.linear import Fit, judged
+from reports.evidence.rules import (CONFIDENCE, DRIVER, FAMILY_CONFIDENCE, MEANINGFUL_POINTS, MIN_TRIALS_PER_SIDE,
+                                    NO_EVIDENCE, SMALL, distinguishable, interval_text, points, prefix_of, value_text)
 from reports.hyperparameters import format_value
 from reports.wording import plural
 
-BOOTSTRAPS = 40
-TREES = 60
-CV_TREES = 40
-FOLDS = 5
-CONFIDENCE = 0.95
-LR_GRID = 25  # learning rates on the surface, log-spaced over those tried
 EXCLUDED = ("diverged", "failed")
-EFFECT_COLUMNS = ("factor", "matters", "error_gain", "error_gain_low", "best", "worst", "difference", "low", "high",
-                  "trials_best", "trials_worst")
-LEVEL_COLUMNS = ("factor", "level", "prediction", "low", "high", "trials")
-
-
-@dataclass(frozen=True)
-class LrBatchSurface:
-    """Predicted accuracy over learning rate × batch size, and where the best lr lies.
-
-    Attributes:
-        lrs: the learning-rate grid.
-        batches: batch-size levels, smallest first.
-        prediction: (len(batches), len(lrs)) partial dependence of the full fit.
-        best_lr: batch level → the grid lr with the highest prediction.
-        trials: batch level → trials at it.
-        shift: (estimate, low, high, share > 0) of log10(best lr at the largest batch) −
-            log10(best lr at the smallest), over the batch levels with enough trials, with a
-            95% bootstrap percentile interval; None when fewer than two levels have enough.
-    """
-
-    lrs: np.ndarray
-    batches: tuple[str, ...]
-    prediction: np.ndarray
-    best_lr: dict[str, float]
-    trials: dict[str, int]
-    shift: tuple[float, float, float, float] | None
+DEGREE = 2
+"""A numeric factor's curve: linear and square. A cube too found narrow planted peaks sooner but
+lost the learning rate on the recorded FER2013 runs and credited the optimizer with its effect
+(benchmarks/RESULTS.md, "The report's evidence engine")."""
+INTERACTION = ("lr", "batch_size")
+INTERACTION_BLOCK = "lr × batch size"
+"""The one interaction modelled, the study's own question: the best learning rate may move with
+the batch size (a column of their product, part of either factor's test)."""
+LEVELS_WITHIN = 3
+COMPARED_SHARE = 0.75
+"""Trials are compared at the latest epoch at least this share of them reached."""
+EFFECT_COLUMNS = ("factor", "within", "best", "worst", "difference", "low", "high", "trials_best", "trials_worst")
+LEVEL_COLUMNS = ("factor", "within", "level", "prediction", "low", "high", "trials")
 
 
 @dataclass(frozen=True)
 class AccuracyModel:
-    """The surrogate's answers.
+    """The model's answers.
 
     Attributes:
-        effects: one row per factor (`EFFECT_COLUMNS`), largest difference first: whether it
-            `matters` (the held-out test), the mean gain in held-out squared error from knowing
-            it and the lower end of its interval, its best and worst level, the difference of
-            their predicted accuracy with its interval, and the trials at each.
-        levels: one row per factor and level: `prediction` (partial dependence) with a 95%
-            bootstrap interval (`low`, `high`), and `trials`.
+        effects: one row per factor (`EFFECT_COLUMNS`), largest difference first: its best
+            and worst level, the difference of their predicted accuracy with its interval, and
+            the trials at each.
+        levels: one row per factor and level: `prediction` (partial dependence at a full run)
+            with a 95% interval (`low`, `high`), and `trials`.
+        tests: one row per factor (`TEST_COLUMNS`): its test's p-value, Holm-adjusted, and the
+            verdict's kind with the reason for a "cannot tell".
         factors: the hyperparameters the modelled trials varied.
-        trials, epochs: what the surrogate was fitted on.
-        epoch: the epoch predictions are made at (a full run's last).
-        held_out_r2: R² of the cross-validated predictions (trials held out whole).
+        trials: trials modelled (those that reached `epoch`); `measured`: trials with an accuracy
+            that neither diverged nor failed.
+        epoch: the epoch trials are compared at (`comparison_epoch`); `full_run`: a full run's.
+        full_model: whether every factor was judged in one model holding all the others.
+        r_squared: of the model of the factors that change accuracy (None without a fit).
         diverged: the diverged trials' rows of trials.parquet, reported apart.
-        surface: the lr × batch-size surface, when both varied.
+        parents: factor → the factor its range depends on, as modelled (see `_Design`).
     """
 
     effects: pd.DataFrame
     levels: pd.DataFrame
+    tests: pd.DataFrame
     factors: tuple[Factor, ...]
     trials: int
-    epochs: int
+    measured: int
     epoch: int | None
-    held_out_r2: float | None
+    full_run: int | None
+    full_model: bool
+    r_squared: float | None
     diverged: pd.DataFrame
-    surface: LrBatchSurface | None = None
+    parents: dict[str, str] = field(default_factory=dict)
+
+    def kind(self, factor: str) -> str:
+        return str(self._test(factor)["kind"])
+
+    def reason(self, factor: str) -> str:
+        return str(self._test(factor)["reason"] or "")
 
     def effect(self, factor: str) -> pd.Series | None:
         rows = self.effects[self.effects["factor"] == factor]
         return rows.iloc[0] if len(rows) else None
 
-    def decided(self, factor: str) -> bool:
-        """"A beat B" may be said: the factor matters on held-out trials, and its best level's
-        lead over its worst excludes zero with enough trials on each side."""
+    def beats(self, factor: str) -> bool:
+        """"A beat B" may be said: the factor's test passes, and its best level's lead over its
+        worst excludes zero with enough trials on each side."""
         row = self.effect(factor)
-        return row is not None and bool(row["matters"]) and distinguishable(
-            row["low"], row["high"], row["trials_best"], row["trials_worst"])
+        return (row is not None and self.kind(factor) in (DRIVER, SMALL)
+                and distinguishable(row["low"], row["high"], row["trials_best"], row["trials_worst"]))
 
-    def sentence(self) -> str:
-        """What drives accuracy, in words that follow `reports.evidence.rules`."""
-        diverged = diverged_sentence(self.diverged)
-        if self.effects.empty:
-            reason = ("no hyperparameter varied among them" if not self.factors and self.trials
-                      else f"at least {2 * MIN_TRIALS_PER_SIDE} are needed")
-            return (f"Cannot tell what drives validation accuracy with {plural(self.trials, 'measured trial')}: "
-                    f"{reason}. {diverged}").strip()
-        basis = (f"a forest surrogate fitted on {plural(self.epochs, 'reported epoch')} of "
-                 f"{plural(self.trials, 'trial')}, pruned ones included, predicting a full run of {self.epoch} epochs"
-                 + (f"; held-out R² {self.held_out_r2:.2f}" if self.held_out_r2 is not None else ""))
-        decided = [row for _, row in self.effects.iterrows() if self.decided(row["factor"])]
-        parts = []
-        if decided:
-            first, rest = decided[0], decided[1:]
-            parts.append(f"{name_of(first['factor']).capitalize()} matters most for validation accuracy ({basis}): "
-                         f"{_beat(first)}." + "".join(f" {name_of(r['factor']).capitalize()}: {_beat(r)}."
-                                                       for r in rest))
+    def detail(self, factor: str) -> str:
+        """The factor's best value against its worst, in words."""
+        row = self.effect(factor)
+        if row is None or pd.isna(row["difference"]):
+            return ""
+        within = f"with {value_text(self.parents[factor], row['within'])}, " if pd.notna(row["within"]) else ""
+        if self.beats(factor):
+            prefix = f"{prefix_of(factor)} " if prefix_of(factor) else ""
+            return (f"{within}{prefix}{row['best']} beat {prefix}{row['worst']} by {points(row['difference'])} "
+                    f"({interval_text(row['low'], row['high'])}; {row['trials_best']} vs {row['trials_worst']} "
+                    f"trials)")
+        if self.kind(factor) == NO_EVIDENCE:  # its interval alone would read as a finding the test does not make
+            return (f"{within}best {row['best']}, worst {row['worst']}: {points(row['difference'])} apart, as chance "
+                    f"could make it among {len(self.factors)} factors: p = {self._test(factor)['adjusted_p']:.2f} "
+                    f"after the correction")
+        return (f"{within}best {row['best']}, worst {row['worst']}: {points(row['difference'])}, "
+                f"{interval_text(row['low'], row['high'])}")
+
+    def basis(self) -> str:
+        how = ("every factor judged in one model holding all the others" if self.full_model else
+               "each factor judged holding the factors that explain accuracy and those that varied with it")
+        fit = f"; R² {self.r_squared:.2f}" if self.r_squared is not None else ""
+        reached = (f"all {self.trials} trials" if self.trials == self.measured
+                   else f"{self.trials} of {self.measured} trials")
+        early = ("" if self.epoch == self.full_run else
+                 f", where differences are smaller than after a full run of {self.full_run}")
+        return (f"linear model of each trial's best validation accuracy by epoch {self.epoch}, which {reached} "
+                f"reached{early}; {how}, Holm-corrected across {plural(len(self.factors), 'factor')} at "
+                f"{FAMILY_CONFIDENCE:.0%}{fit}")
+
+    def _test(self, factor: str) -> pd.Series:
+        return self.tests[self.tests["factor"] == factor].iloc[0]
+
+
+def modelled_trials(trials: pd.DataFrame, epochs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the trials with a measured accuracy that neither diverged nor failed nor replay another,
+    with `epochs_run`; the diverged trials)."""
+    own = trials[trials["reused_from"].isna()] if "reused_from" in trials else trials
+    diverged = own[own["state"] == "diverged"]
+    kept = own[~own["state"].isin(EXCLUDED)]
+    rows = _measured(epochs, kept)
+    ran = rows.groupby("trial_id").agg(epochs_run=("epoch", "max"))
+    return kept.merge(ran, left_on="trial_id", right_index=True, how="inner").reset_index(drop=True), diverged
+
+
+def comparison_epoch(epochs_run: pd.Series) -> int:
+    """The latest epoch that at least `COMPARED_SHARE` of the trials reached."""
+    reached = np.sort(epochs_run.astype(int).to_numpy())[::-1]
+    return int(reached[math.ceil(COMPARED_SHARE * len(reached)) - 1])
+
+
+def fit_accuracy_model(trials: pd.DataFrame, epochs: pd.DataFrame, parents: dict[str, str] | None = None
+                       ) -> AccuracyModel:
+    """Fit on the trials that reached the comparison epoch (see the module docstring);
+    `parents` maps a factor to the one its range depends on (`factors.conditional_on`)."""
+    measured, diverged = modelled_trials(trials, epochs)
+    full_run = _full_run_epoch(trials)
+    epoch = comparison_epoch(measured["epochs_run"]) if len(measured) else None
+    table = measured[measured["epochs_run"] >= epoch] if epoch is not None else measured
+    if epoch is not None:
+        rows = _measured(epochs, table)
+        best = rows[rows["epoch"] <= epoch].groupby("trial_id")["val_acc"].max().rename("accuracy")
+        table = table.merge(best, left_on="trial_id", right_index=True).reset_index(drop=True)
+    factors = tuple(varied_factors(table))
+    empty = (pd.DataFrame(columns=list(EFFECT_COLUMNS)), pd.DataFrame(columns=list(LEVEL_COLUMNS)))
+    if len(table) < 2 * MIN_TRIALS_PER_SIDE or not factors:
+        tests = pd.DataFrame([cannot_tell(f.name, f"at least {2 * MIN_TRIALS_PER_SIDE} measured trials are needed")
+                              for f in factors], columns=list(TEST_COLUMNS))
+        return AccuracyModel(*empty, tests, factors, len(table), len(measured), epoch, full_run, False, None,
+                             diverged)
+    design = _Design(table, factors, parents or {})
+    y = table["accuracy"].to_numpy(dtype=float)
+    together = varied_together(table, list(factors))
+    judgements, full = judged(y, design.blocks, [f.name for f in factors], design.fixed,
+                              {n: tuple(p) for n, p in together.items()},
+                              lambda name, fit: _p_value(name, fit, design.parents))
+    fits = {name: fit for name, (fit, _) in judgements.items()}
+    effects, levels = [], []
+    for factor in factors:
+        factor_levels = design.levels(factor, fits[factor.name])
+        levels += factor_levels
+        effects.append(_best_against_worst(factor, factor_levels, fits[factor.name]))
+    effects = pd.DataFrame(effects, columns=list(EFFECT_COLUMNS))
+    tests = verdict_table([_factor_test(f, *judgements[f.name], effects) for f in factors], together,
+                          "accuracy")
+    real = list(tests.loc[tests["kind"].isin((DRIVER, SMALL)), "factor"])
+    r_squared = Fit(y, design.blocks, real).r_squared() if real else None
+    return AccuracyModel(effects.sort_values("difference", ascending=False, ignore_index=True, na_position="last"),
+                         pd.DataFrame(levels, columns=list(LEVEL_COLUMNS)),
+                         tests, factors, len(table), len(measured), epoch,
+                         full_run, full, r_squared, diverged, design.parents)
+
+
+def _measured(epochs: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
+    rows = epochs[epochs["trial_id"].isin(trials["trial_id"])]
+    return rows[np.isfinite(pd.to_numeric(rows["val_acc"], errors="coerce").astype(float))]
+
+
+def _full_run_epoch(trials: pd.DataFrame) -> int | None:
+    epochs = pd.to_numeric(trials["max_epochs"], errors="coerce").dropna()
+    return int(epochs.mode().iloc[0]) if len(epochs) else None
+
+
+class _Design:
+    """The trials' columns, per factor its block (`blocks[name]`), and the lr × batch-size
+    product (`fixed`, in every model). A numeric factor whose range depends on a categorical one
+    (the learning rate on the optimizer, `parents`) gets a slope per value of its parent, in its
+    position within that value's range (its value less their mean), and one curvature; its
+    parent's block then compares the parent's values mid-range."""
+
+    def __init__(self, table: pd.DataFrame, factors: tuple[Factor, ...], parents: dict[str, str]):
+        self.table, self.factors = table, factors
+        self._named = named = {f.name: f for f in factors}
+        self.parents = {x: p for x, p in parents.items() if x in named and named[x].numeric
+                        and p in named and not named[p].numeric}
+        self.centres: dict[tuple[str, str | None], tuple[float, tuple[float, ...]]] = {}
+        self.interaction = INTERACTION_BLOCK if all(n in named and named[n].numeric for n in INTERACTION) else None
+        self.interaction_centres = tuple(float(named[n].transform(table[n]).mean()) for n in INTERACTION
+                                         ) if self.interaction else ()
+        self.fixed = [self.interaction] if self.interaction else []
+        self.blocks = self.blocks_of(table)
+
+    def blocks_of(self, table: pd.DataFrame, changed: set[str] | None = None) -> dict[str, np.ndarray]:
+        """Every block's columns for the configurations in `table` (centred as on the trials);
+        a factor with a parent also has its one curve across every range (`overall`). With
+        `changed`, `table` holds trials' rows with only those factors changed: the other blocks
+        are the trials' own."""
+        blocks = {}
+        if self.interaction is not None:
+            if changed is None or set(INTERACTION) & changed:
+                lr, batch = (self._named[n].transform(table[n]).to_numpy(dtype=float) for n in INTERACTION)
+                (lr_mean, batch_mean) = self.interaction_centres
+                blocks[self.interaction] = ((lr - lr_mean) * (batch - batch_mean))[:, None]
+            else:
+                blocks[self.interaction] = self.blocks[self.interaction][table.index]
+        for factor in self.factors:
+            if changed is not None and factor.name not in changed:
+                blocks[factor.name] = self.blocks[factor.name][table.index]
+                if factor.name in self.parents:
+                    blocks[overall(factor.name)] = self.blocks[overall(factor.name)][table.index]
+                continue
+            blocks[factor.name] = self._block(factor, table)
+            if factor.name in self.parents:
+                scaled = factor.transform(table[factor.name]).to_numpy(dtype=float)
+                blocks[overall(factor.name)] = self._curve(factor.name, None, scaled)
+        return blocks
+
+    def _block(self, factor: Factor, table: pd.DataFrame) -> np.ndarray:
+        if not factor.numeric:
+            labels = factor.transform(table[factor.name])
+            return np.column_stack([(labels == level).to_numpy(dtype=float)
+                                    for level in factor.levels if level != factor.reference])
+        scaled = factor.transform(table[factor.name]).to_numpy(dtype=float)
+        parent = self.parents.get(factor.name)
+        if parent is None:
+            return self._curve(factor.name, None, scaled)
+        parent_factor = self._named[parent]
+        mine = parent_factor.transform(table[parent]).to_numpy()
+        slopes = np.column_stack([self._curve(factor.name, group, scaled)[:, :1] * (mine == group)[:, None]
+                                  for group in parent_factor.levels])
+        return np.column_stack([slopes, self._curve(factor.name, None, scaled)[:, 1:]])
+
+    def _curve(self, name: str, group: str | None, scaled: np.ndarray) -> np.ndarray:
+        """Centred value and square (each power centred), over the trials of one value of the
+        factor's parent or of all; as many powers as the trials have distinct values less one,
+        `DEGREE` at most."""
+        if (name, group) not in self.centres:
+            values = self.table[name] if group is None else self.table.loc[
+                self._named[self.parents[name]].transform(self.table[self.parents[name]]) == group, name]
+            own = self._named[name].transform(values).to_numpy(dtype=float)
+            mean = float(own.mean()) if len(own) else 0.0
+            degree = max(1, min(DEGREE, len(np.unique(own)) - 1))
+            self.centres[(name, group)] = (mean, tuple(float(((own - mean) ** k).mean()) if len(own) else 0.0
+                                                       for k in range(1, degree + 1)))
+        mean, powers = self.centres[(name, group)]
+        centred = scaled - mean
+        return np.column_stack([centred ** k - (powers[k - 1] if k > 1 else 0.0) for k in range(1, len(powers) + 1)])
+
+    def weights(self, fit: Fit, table: pd.DataFrame, changed: set[str]) -> np.ndarray:
+        """Coefficient weights of the mean prediction for the configurations in `table` (trials'
+        rows with the `changed` factors set)."""
+        blocks = self.blocks_of(table, changed)
+        return np.column_stack([np.ones(len(table)), *[blocks[n] for n in fit.names]]).mean(axis=0)
+
+    def _set(self, trials: pd.DataFrame, name: str, value) -> pd.DataFrame:
+        """The configurations with `name` set to `value`, and any factor whose range depends on
+        it moved to the middle of the new range (the median of the trials there), where its
+        curve is fitted: an AdamW learning rate is not carried over to plain SGD."""
+        changed = trials.assign(**{name: value})
+        for child, parent in self.parents.items():
+            if parent == name:
+                there = self.table.loc[self.table[parent].astype(str) == str(value), child]
+                changed[child] = float(there.median()) if len(there) else changed[child]
+        return changed
+
+    def levels(self, factor: Factor, fit: Fit | None) -> list[dict]:
+        """Each level's predicted accuracy: every trial's configuration with the factor set to
+        the level (its median value there), averaged; for a factor with a parent, per parent
+        value over its trials, in up to `LEVELS_WITHIN` bins of its range."""
+        parent = self.parents.get(factor.name)
+        if parent is None:
+            groups = [(None, self.table, level_labels(self.table[factor.name], factor.scale).astype(object))]
         else:
-            parts.append(f"No hyperparameter's best value is distinguishable from its worst with "
-                         f"{plural(self.trials, 'trial')} ({basis}).")
-        helps = [row["factor"] for _, row in self.effects.iterrows()
-                 if row["matters"] and not self.decided(row["factor"])]
-        if helps:
-            parts.append(f"{join_names(helps).capitalize()} help{'s' if len(helps) == 1 else ''} predict accuracy on "
-                         f"held-out trials, but no value of {'it' if len(helps) == 1 else 'them'} is distinguishable "
-                         f"from another with {plural(self.trials, 'trial')}.")
-        rest = [row["factor"] for _, row in self.effects.iterrows() if not row["matters"]]
-        if rest:
-            replays = [f"`{REPLAYS[f]}`" for f in rest if f in REPLAYS]
-            decide = (f"controlled replays ({', '.join(replays)}) or more trials would decide" if replays
-                      else "more trials that vary them would decide")
-            parts.append(f"No evidence that {join_names(rest)} change{'s' if len(rest) == 1 else ''} accuracy: "
-                         f"not distinguishable with {plural(self.trials, 'trial')}; {decide}.")
-        return " ".join(parts + ([diverged] if diverged else []))
+            by_parent = level_labels(self.table[parent], "categorical").astype(object)
+            groups = [(group, self.table[by_parent == group],
+                       level_labels(self.table.loc[by_parent == group, factor.name], factor.scale,
+                                    LEVELS_WITHIN).astype(object))
+                      for group in sorted(by_parent.dropna().unique(), key=str)]
+        rows = []
+        for group, trials, labels in groups:
+            for level in [level for level in pd.unique(labels.dropna()) if level is not None]:
+                at = trials[labels == level]
+                row = {"factor": factor.name, "within": group, "level": str(level), "prediction": math.nan,
+                       "low": math.nan, "high": math.nan, "trials": len(at)}
+                if fit is not None:
+                    value = at[factor.name].iloc[0] if not factor.numeric else float(at[factor.name].median())
+                    changed = {factor.name, *[c for c, p in self.parents.items() if p == factor.name]}
+                    weights = self.weights(fit, self._set(trials, factor.name, value), changed)
+                    estimate, low, high = fit.contrast(weights, CONFIDENCE)
+                    row.update(prediction=estimate, low=low, high=high, weights=weights)
+                rows.append(row)
+        return _in_level_order(rows, factor)
 
 
-def _beat(row: pd.Series) -> str:
-    prefix = f"{prefix_of(row['factor'])} " if prefix_of(row["factor"]) else ""
-    return (f"{prefix}{row['best']} beat {prefix}{row['worst']} by {points(row['difference'])} "
-            f"({interval_text(row['low'], row['high'])}; {row['trials_best']} vs {row['trials_worst']} trials)")
+def _in_level_order(rows: list[dict], factor: Factor) -> list[dict]:
+    """Rows by parent value, then in the factor's own order of levels (numeric ones by value)."""
+    def key(row: dict) -> tuple:
+        level = row["level"]
+        position = factor.levels.index(level) if level in factor.levels else math.inf
+        first = level.split("–")[0]
+        try:
+            number = float(first)
+        except ValueError:
+            number = math.inf
+        return (str(row["within"]), position if position != math.inf else number, level)
+
+    return sorted(rows, key=key)
+
+
+def _best_against_worst(factor: Factor, levels: list[dict], fit: Fit | None) -> dict:
+    """The best and worst level (within one value of the factor's parent, for a factor with one)
+    among those with enough trials, and the interval of their difference at 95% over every pair
+    at once; the pair with the largest difference when there are several parent values."""
+    row = {"factor": factor.name, "within": None, "best": None, "worst": None, "difference": math.nan,
+           "low": math.nan, "high": math.nan, "trials_best": 0, "trials_worst": 0}
+    groups: dict[str | None, list[dict]] = {}
+    for level in levels:
+        if not math.isnan(level["prediction"]):
+            groups.setdefault(level["within"], []).append(level)
+    chosen = {}
+    for group, rows in groups.items():
+        eligible = [r for r in rows if r["trials"] >= MIN_TRIALS_PER_SIDE]
+        candidates = eligible if len(eligible) >= 2 else (rows if len(groups) == 1 else [])
+        if len(candidates) >= 2:
+            chosen[group] = candidates
+    if not chosen or fit is None:
+        return row
+    pairs = sum(len(c) * (len(c) - 1) / 2 for c in chosen.values())
+    best_pairs = [(max(c, key=lambda r: r["prediction"]), min(c, key=lambda r: r["prediction"]), group)
+                  for group, c in chosen.items()]
+    best, worst, group = max(best_pairs, key=lambda bw: bw[0]["prediction"] - bw[1]["prediction"])
+    difference, low, high = fit.contrast(best["weights"] - worst["weights"], 1 - (1 - CONFIDENCE) / pairs)
+    return {**row, "within": group, "best": best["level"], "worst": worst["level"], "difference": difference,
+            "low": low, "high": high, "trials_best": best["trials"], "trials_worst": worst["trials"]}
+
+
+def overall(name: str) -> str:
+    """The block of a factor's one curve across its parent's ranges."""
+    return f"{name} overall"
+
+
+def _p_value(name: str, fit: Fit | None, parents: dict[str, str]) -> float:
+    """The factor's test in the model that judges it: its block's F test (with the lr × batch
+    column, for either of the two); for a parent, whether it and its children's slopes add
+    anything to one curve of each child across every range, so that an optimizer is not
+    credited with what its learning rates did."""
+    if fit is None:
+        return math.nan
+    children = [child for child, parent in parents.items() if parent == name and child in fit.offsets]
+    shared = [INTERACTION_BLOCK] if name in INTERACTION and INTERACTION_BLOCK in fit.offsets else []
+    return fit.f_test([name, *children, *shared], instead=[overall(child) for child in children])
+
+
+def _factor_test(factor: Factor, fit: Fit | None, p_value: float, effects: pd.DataFrame) -> FactorTest:
+    """The factor's test (`_p_value`). A categorical factor needs two values with enough trials;
+    a numeric one is tested on its curve, whatever the trials per bin. Its effect is meaningful
+    unless its best value's measured lead is under `MEANINGFUL_POINTS`."""
+    effect = effects[effects["factor"] == factor.name].iloc[0]
+    enough = factor.numeric or min(effect["trials_best"], effect["trials_worst"]) >= MIN_TRIALS_PER_SIDE
+    small = pd.notna(effect["difference"]) and abs(effect["difference"]) < MEANINGFUL_POINTS
+    return FactorTest(factor.name, fit, p_value, bool(enough), not small)
 
 
 def diverged_sentence(diverged: pd.DataFrame) -> str:
@@ -176,206 +424,3 @@ def _config(row: pd.Series) -> str:
     keys = ("arch", "optimizer", "lr", "batch_size", "activation", "standardize")
     return " ".join(f"{prefix_of(k)} {format_value(row.get(k))}".strip() for k in keys
                     if row.get(k) is not None and pd.notna(row.get(k)))
-
-
-def fit_accuracy_model(trials: pd.DataFrame, epochs: pd.DataFrame, bootstraps: int = BOOTSTRAPS,
-                       seed: int = 0) -> AccuracyModel:
-    """Fit on every epoch of every trial that neither diverged nor failed (nor replays another)."""
-    own = trials[trials["reused_from"].isna()] if "reused_from" in trials else trials
-    diverged = own[own["state"] == "diverged"]
-    modelled = own[~own["state"].isin(EXCLUDED)]
-    rows = epochs[epochs["trial_id"].isin(modelled["trial_id"])]
-    rows = rows[np.isfinite(pd.to_numeric(rows["val_acc"], errors="coerce").astype(float))]
-    modelled = modelled[modelled["trial_id"].isin(rows["trial_id"])].reset_index(drop=True)
-    factors = tuple(varied_factors(modelled))
-    epoch = _full_run_epoch(trials)
-    if len(modelled) < 2 * MIN_TRIALS_PER_SIDE or not factors or epoch is None:
-        return AccuracyModel(pd.DataFrame(columns=list(EFFECT_COLUMNS)), pd.DataFrame(columns=list(LEVEL_COLUMNS)),
-                             factors, len(modelled), len(rows), epoch, None, diverged)
-    rows = rows[["trial_id", "epoch", "val_acc"]].merge(modelled, on="trial_id", how="inner")
-    design = _Design(factors)
-    x, y = design.matrix(rows, rows["epoch"]), rows["val_acc"].to_numpy(dtype=float)
-    groups = rows["trial_id"].to_numpy()
-    relevance, r2 = _held_out_relevance(design, x, y, groups, modelled["trial_id"].to_numpy(), seed)
-    queries = _Queries(modelled, design, epoch)
-    full = _forest(TREES, seed).fit(x, y).predict(queries.matrix)
-    refits = np.array([_forest(TREES, seed + 1 + b).fit(x[index], y[index]).predict(queries.matrix)
-                       for b, index in enumerate(_bootstrap_rows(groups, modelled["trial_id"].to_numpy(),
-                                                                 bootstraps, seed))])
-    effects = pd.DataFrame([{**relevance[f.name], **_best_against_worst(queries, f, full, refits, modelled)}
-                            for f in factors], columns=list(EFFECT_COLUMNS))
-    return AccuracyModel(effects.sort_values("difference", ascending=False, ignore_index=True),
-                         _levels(queries, full, refits, modelled), factors, len(modelled), len(rows), epoch, r2,
-                         diverged, _surface(queries, full, refits, modelled))
-
-
-def _forest(trees: int, seed: int) -> RandomForestRegressor:
-    return RandomForestRegressor(n_estimators=trees, min_samples_leaf=2, max_features=0.5, random_state=seed,
-                                 n_jobs=1)
-
-
-def _full_run_epoch(trials: pd.DataFrame) -> int | None:
-    epochs = pd.to_numeric(trials["max_epochs"], errors="coerce").dropna()
-    return int(epochs.mode().iloc[0]) if len(epochs) else None
-
-
-class _Design:
-    """Configurations (and epoch) → the forest's matrix: column 0 the epoch, then each factor,
-    numeric ones on their scale, categorical ones one indicator column per level."""
-
-    def __init__(self, factors: tuple[Factor, ...]):
-        self.factors = factors
-        self.spans: dict[str, slice] = {}
-        start = 1
-        for factor in factors:
-            width = 1 if factor.numeric else len(factor.levels)
-            self.spans[factor.name] = slice(start, start + width)
-            start += width
-        self.width = start
-
-    def matrix(self, configs: pd.DataFrame, epoch) -> np.ndarray:
-        columns = [np.broadcast_to(np.asarray(epoch, dtype=float), (len(configs),))]
-        for factor in self.factors:
-            values = factor.transform(configs[factor.name])
-            if factor.numeric:
-                columns.append(values.to_numpy(dtype=float))
-            else:
-                columns += [(values == level).to_numpy(dtype=float) for level in factor.levels]
-        return np.column_stack(columns)
-
-    def setting(self, factor: Factor, value: float | str) -> np.ndarray:
-        """The factor's columns for one value (on its scale) or level."""
-        if factor.numeric:
-            return np.array([value], dtype=float)
-        return np.array([float(value == level) for level in factor.levels])
-
-    def without(self, name: str) -> np.ndarray:
-        """A column mask that drops one factor."""
-        keep = np.ones(self.width, dtype=bool)
-        keep[self.spans[name]] = False
-        return keep
-
-
-def _held_out_relevance(design: _Design, x: np.ndarray, y: np.ndarray, groups: np.ndarray, trial_ids: np.ndarray,
-                        seed: int) -> tuple[dict[str, dict], float | None]:
-    """Per factor, drop-column importance on held-out trials (see the module docstring); and
-    the held-out R² of the full surrogate."""
-    folds = min(FOLDS, len(trial_ids))
-    masks = {None: np.ones(design.width, dtype=bool)} | {f.name: design.without(f.name) for f in design.factors}
-    errors = {key: np.zeros(len(y)) for key in masks}
-    predicted = np.zeros(len(y))
-    for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(x, y, groups)):
-        for key, keep in masks.items():
-            forest = _forest(CV_TREES, seed + k).fit(x[train][:, keep], y[train])
-            guess = forest.predict(x[test][:, keep])
-            errors[key][test] = (guess - y[test]) ** 2
-            if key is None:
-                predicted[test] = guess
-    per_trial = {key: pd.Series(e).groupby(groups).mean().reindex(trial_ids).to_numpy() for key, e in errors.items()}
-    quantile = stats.t.ppf(1 - (1 - CONFIDENCE) / 2, df=len(trial_ids) - 1)
-    relevance = {}
-    for factor in design.factors:
-        gain = per_trial[factor.name] - per_trial[None]
-        low = gain.mean() - quantile * gain.std(ddof=1) / math.sqrt(len(gain))
-        relevance[factor.name] = {"factor": factor.name, "matters": bool(low > 0), "error_gain": float(gain.mean()),
-                                  "error_gain_low": float(low)}
-    r2 = float(1 - np.sum((y - predicted) ** 2) / np.sum((y - y.mean()) ** 2))
-    return relevance, r2
-
-
-def _bootstrap_rows(groups: np.ndarray, trial_ids: np.ndarray, count: int, seed: int):
-    """Row indices of `count` bootstrap samples of the trials (each trial's epochs together)."""
-    rng = np.random.default_rng(seed)
-    by_trial = {trial_id: np.flatnonzero(groups == trial_id) for trial_id in trial_ids}
-    for _ in range(count):
-        yield np.concatenate([by_trial[t] for t in rng.choice(trial_ids, size=len(trial_ids), replace=True)])
-
-
-class _Queries:
-    """Every configuration a partial dependence averages over, stacked so that each fit predicts
-    them in one call: per factor and level, every trial's configuration with the factor set to
-    that level (at the full run's last epoch); and the lr × batch grid."""
-
-    def __init__(self, trials: pd.DataFrame, design: _Design, epoch: int):
-        base = design.matrix(trials, epoch)
-        self.design, self.blocks, parts = design, {}, []
-        named = {f.name: f for f in design.factors}
-
-        def add(key: tuple, settings: dict[str, float | str]) -> None:
-            matrix = base.copy()
-            for name, value in settings.items():
-                matrix[:, design.spans[name]] = design.setting(named[name], value)
-            start = sum(len(p) for p in parts)
-            parts.append(matrix)
-            self.blocks[key] = slice(start, start + len(matrix))
-
-        for factor in design.factors:
-            for level, value in level_values(trials, factor).items():
-                add((factor.name, level), {factor.name: value})
-        self.lrs, self.batches = np.array([]), {}
-        if "lr" in named and "batch_size" in named:
-            logs = named["lr"].transform(trials["lr"])
-            self.lrs = np.logspace(logs.min(), logs.max(), LR_GRID)
-            self.batches = level_values(trials, named["batch_size"])
-            for batch, value in self.batches.items():
-                for i, lr in enumerate(self.lrs):
-                    add(("surface", batch, i), {"lr": math.log10(lr), "batch_size": value})
-        self.matrix = np.vstack(parts)
-
-    def mean(self, predictions: np.ndarray, key: tuple) -> np.ndarray:
-        """Partial dependence of one block, for each fit (each row of `predictions`)."""
-        return np.atleast_2d(predictions)[:, self.blocks[key]].mean(axis=1)
-
-
-def _levels(queries: _Queries, full: np.ndarray, refits: np.ndarray, trials: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for factor in queries.design.factors:
-        counts = trial_counts(trials, factor)
-        for level in factor.levels:
-            boot = queries.mean(refits, (factor.name, level))
-            rows.append({"factor": factor.name, "level": level, "prediction": float(queries.mean(full, (factor.name,
-                                                                                                       level))[0]),
-                         "low": float(np.percentile(boot, 2.5)), "high": float(np.percentile(boot, 97.5)),
-                         "trials": counts[level]})
-    return pd.DataFrame(rows, columns=list(LEVEL_COLUMNS))
-
-
-def _best_against_worst(queries: _Queries, factor: Factor, full: np.ndarray, refits: np.ndarray,
-                        trials: pd.DataFrame) -> dict:
-    """The best and worst level among those with enough trials (all levels when fewer than two
-    have enough), and the Bonferroni-adjusted bootstrap interval of their difference."""
-    counts = trial_counts(trials, factor)
-    eligible = [level for level in factor.levels if counts[level] >= MIN_TRIALS_PER_SIDE]
-    levels = eligible if len(eligible) >= 2 else list(factor.levels)
-    predicted = {level: float(queries.mean(full, (factor.name, level))[0]) for level in levels}
-    best, worst = max(predicted, key=predicted.get), min(predicted, key=predicted.get)
-    spread = queries.mean(refits, (factor.name, best)) - queries.mean(refits, (factor.name, worst))
-    pairs = len(levels) * (len(levels) - 1) / 2
-    z = NormalDist().inv_cdf(1 - (1 - CONFIDENCE) / 2 / max(pairs, 1))
-    error = float(np.std(spread, ddof=1)) if len(spread) > 1 else math.nan
-    difference = predicted[best] - predicted[worst]
-    return {"best": best, "worst": worst, "difference": difference, "low": difference - z * error,
-            "high": difference + z * error, "trials_best": counts[best], "trials_worst": counts[worst]}
-
-
-def _surface(queries: _Queries, full: np.ndarray, refits: np.ndarray, trials: pd.DataFrame) -> LrBatchSurface | None:
-    if not queries.batches:
-        return None
-    batches = tuple(queries.batches)
-    counts = trial_counts(trials, next(f for f in queries.design.factors if f.name == "batch_size"))
-
-    def grid(predictions: np.ndarray) -> np.ndarray:  # (fits, batches, lrs)
-        return np.stack([np.stack([queries.mean(predictions, ("surface", batch, i)) for i in range(len(queries.lrs))],
-                                  axis=-1) for batch in batches], axis=1)
-
-    full_grid, boot_grid = grid(full)[0], grid(refits)
-    best_lr = {batch: float(queries.lrs[int(np.argmax(full_grid[i]))]) for i, batch in enumerate(batches)}
-    enough = [i for i, batch in enumerate(batches) if counts[batch] >= MIN_TRIALS_PER_SIDE]
-    shift = None
-    if len(enough) >= 2:
-        small, large = enough[0], enough[-1]
-        logs = np.log10(queries.lrs)
-        boot = logs[np.argmax(boot_grid[:, large], axis=1)] - logs[np.argmax(boot_grid[:, small], axis=1)]
-        estimate = math.log10(best_lr[batches[large]]) - math.log10(best_lr[batches[small]])
-        shift = (estimate, float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5)), float(np.mean(boot > 0)))
-    return LrBatchSurface(queries.lrs, batches, full_grid, best_lr, {b: counts[b] for b in batches}, shift)

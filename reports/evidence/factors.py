@@ -2,13 +2,11 @@
 
 A factor is categorical (architecture, optimizer, activation, ...) or numeric on the scale a
 person reasons in (`trainables.hyperparameters.TABLE`): the learning rate and the weight decay
-in decades, the batch size in halvings. A batch size
-with a few values (a search's choices, a grid) is categorical: seconds per epoch are not a
-power of it (batch 1 pays a per-step cost on every image, 8,192 runs out of cache), so each
-value gets its own effect. Its levels group
-trials for counting and comparing: a categorical factor's values; a numeric factor's values
-when they are a few round ones (a grid, a search's choices), else log-scale bins
-(`reports.binning`) — or, for a linear factor such as dropout, at most three bins of equal count.
+in decades, the batch size in halvings. The time model may ask for a batch size with a few
+values as categorical (`varied_factors(batch_levels=True)`). Its levels group trials for
+counting and comparing: a categorical factor's values; a numeric factor's values when they are
+a few round ones (a grid, a search's choices), else log-scale bins (`reports.binning`) — or,
+for a linear factor such as dropout, at most three bins of equal count.
 """
 
 from __future__ import annotations
@@ -18,11 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2_contingency
 
+from experiment.schema import SPACE, SPACE_SPEC
 from reports.binning import log_groups
 from reports.evidence.rules import MIN_TRIALS_PER_SIDE
 from reports.experiment import HYPERPARAMETERS
 from reports.hyperparameters import format_value
+from spaces import SPACES
+from spaces.files import SpaceFileError, space_from_spec
+from spaces.space import Conditional
 from trainables.hyperparameters import BY_NAME
 
 REFERENCES = {**{row.name: format_value(row.default) for row in BY_NAME.values()}, "device": "cpu",
@@ -32,6 +35,9 @@ where it has one), the CPU and full precision."""
 MAX_LEVELS = 6
 MAX_LR_LEVELS = 8  # a learning rate ranges over decades: bins of 1 and 3 × 10^k where trials allow
 MAX_BATCH_LEVELS = 8
+TOGETHER_P = 0.05
+"""Two factors *varied together* when a chi-square test of their levels' independence across the
+trials gives p below this: loose on purpose, since holding a partner costs only power."""
 
 
 @dataclass(frozen=True)
@@ -66,15 +72,19 @@ class Factor:
         return numbers
 
 
-def varied_factors(trials: pd.DataFrame, extra: tuple[str, ...] = ()) -> list[Factor]:
-    """Every hyperparameter (and column of `extra`, such as `device`) with more than one value."""
+def varied_factors(trials: pd.DataFrame, extra: tuple[str, ...] = (), batch_levels: bool = False) -> list[Factor]:
+    """Every hyperparameter (and column of `extra`, such as `device`) with more than one value.
+
+    With `batch_levels`, a batch size with a few values is categorical, each value its own
+    effect: seconds per epoch are not a power of it (batch 1 pays a per-step cost on every
+    image, 8,192 runs out of cache)."""
     factors = []
     for name in (*HYPERPARAMETERS, *extra):
         if name not in trials or trials[name].dropna().nunique() < 2:
             continue
         scale = BY_NAME[name].scale if name in BY_NAME else "categorical"
-        if name == "batch_size" and trials[name].dropna().nunique() <= MAX_BATCH_LEVELS:
-            scale = "categorical"  # time per epoch is U-shaped in the batch size (per-step cost, then memory)
+        if batch_levels and name == "batch_size" and trials[name].dropna().nunique() <= MAX_BATCH_LEVELS:
+            scale = "categorical"
         labels = level_labels(trials[name], scale)
         levels = tuple(str(c) for c in labels.cat.categories if (labels == c).any())
         reference = None
@@ -87,8 +97,9 @@ def varied_factors(trials: pd.DataFrame, extra: tuple[str, ...] = ()) -> list[Fa
     return factors
 
 
-def level_labels(values: pd.Series, scale: str) -> pd.Series:
-    """Each trial's level as an ordered categorical (null where the value is)."""
+def level_labels(values: pd.Series, scale: str, max_levels: int | None = None) -> pd.Series:
+    """Each trial's level as an ordered categorical (null where the value is); a sampled
+    numeric factor in at most `max_levels` log-scale bins, when given."""
     if scale == "categorical":
         labels = values.map(lambda v: _label(v) if pd.notna(v) else None)
         order = sorted(labels.dropna().unique(), key=_natural_key)
@@ -96,7 +107,10 @@ def level_labels(values: pd.Series, scale: str) -> pd.Series:
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     if scale == "linear" or numbers.dropna().nunique() <= MAX_LEVELS and (numbers == 0).any():
         return _equal_count_bins(numbers)  # a few values, 0 among them (weight decay): each its own level
-    return log_groups(numbers.where(numbers > 0), max_groups=MAX_LR_LEVELS if scale == "log10" else MAX_LEVELS)
+    if scale == "log2" and numbers.dropna().nunique() <= MAX_BATCH_LEVELS:
+        return _value_levels(numbers)  # a search's batch sizes (128 is not "round" to log_groups)
+    most = max_levels or (MAX_LR_LEVELS if scale == "log10" else MAX_LEVELS)
+    return log_groups(numbers.where(numbers > 0), max_groups=most)
 
 
 def level_values(trials: pd.DataFrame, factor: Factor) -> dict[str, float | str]:
@@ -112,6 +126,41 @@ def level_values(trials: pd.DataFrame, factor: Factor) -> dict[str, float | str]
 def trial_counts(trials: pd.DataFrame, factor: Factor) -> dict[str, int]:
     labels = level_labels(trials[factor.name], factor.scale).astype(object)
     return {level: int((labels == level).sum()) for level in factor.levels}
+
+
+def conditional_on(summary: dict | None) -> dict[str, str]:
+    """Factor → the factor its range depends on in the experiment's space (the learning rate
+    and the weight decay on the optimizer, in `full`); empty when the space is unknown."""
+    summary = summary or {}
+    try:
+        space = (space_from_spec(summary[SPACE_SPEC], SPACES) if summary.get(SPACE_SPEC)
+                 else SPACES.get(str(summary.get(SPACE))))
+    except SpaceFileError:
+        space = None
+    if space is None:
+        return {}
+    return {name: dimension.on for name, dimension in space.dimensions.items() if isinstance(dimension, Conditional)}
+
+
+def varied_together(trials: pd.DataFrame, factors: list[Factor]) -> dict[str, dict[str, float]]:
+    """Factor → the factors that varied with it across `trials` (`TOGETHER_P`), each with the
+    strength of the association (Cramér's V, 0 to 1): the learning rate with the optimizer
+    whose range it is drawn from, or whatever a sampler such as TPE tried together."""
+    codes = {f.name: pd.factorize(level_labels(trials[f.name], f.scale).astype(object))[0] for f in factors}
+    together: dict[str, dict[str, float]] = {f.name: {} for f in factors}
+    for i, a in enumerate(factors):
+        for b in factors[i + 1:]:
+            both = (codes[a.name] >= 0) & (codes[b.name] >= 0)
+            table = np.zeros((codes[a.name].max() + 1, codes[b.name].max() + 1))
+            np.add.at(table, (codes[a.name][both], codes[b.name][both]), 1)
+            table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+            if min(table.shape) < 2:
+                continue
+            chi2, p_value, _, _ = chi2_contingency(table, correction=False)
+            if p_value < TOGETHER_P:
+                strength = math.sqrt(chi2 / table.sum() / (min(table.shape) - 1))
+                together[a.name][b.name] = together[b.name][a.name] = float(strength)
+    return together
 
 
 def _equal_count_bins(numbers: pd.Series, bins: int = 3) -> pd.Series:

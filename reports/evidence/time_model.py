@@ -1,42 +1,43 @@
-"""What drives training time: a log-linear model of seconds per epoch over every timed epoch.
+"""What drives training time: a log-linear model of seconds per epoch, warm-up left out.
 
-Every trial that trained an epoch measured its seconds, whatever its fate (complete, pruned,
-diverged, failed), so all of them are evidence; a reused trial replays another's seconds and
-adds none. Per trial the response is the median log seconds of its epochs after the first (the
-first carries warm-up; a one-epoch trial keeps it), and the last epoch of a diverged trial is
-left out (it stopped part-way). log(seconds) is linear in the factors: a categorical value
-multiplies time by a factor against a reference value (arch3 against arch1), a numeric one per
-step (halving the batch, ten times the lr). A full run's time is this per-epoch time × epochs.
+Every trial that trained past its first epoch measured its seconds per epoch, whatever its fate
+(complete, pruned, diverged, failed), so all of them are evidence; a reused trial replays
+another's seconds and adds none. Per trial the response is the median log seconds of its epochs
+after the first: the first carries warm-up (on a GPU the CUDA context and cuDNN's autotuning),
+a cost per trial, not per epoch, which a search that stops most trials after one epoch would
+otherwise read as the effect of whatever those trials had in common. A trial that ran only its
+first epoch is counted, not fitted. The last epoch of a diverged trial is left out (it stopped
+part-way).
 
-Factors enter by forward selection on BIC (`reports.evidence.linear`); a selected factor's
-effect and 95% interval come from the selected model, a factor left out is judged by adding it
-alone to it. A factor
-*drives* time when an interval excludes 1× and its effect is at least `MEANINGFUL` (1.25×);
-when every interval holds 1× there is no evidence it matters.
+log(seconds) is linear in the factors: a categorical value multiplies time by a factor against
+a reference value (arch3 against arch1), a numeric one per step (halving the batch, ten times
+the lr). Each factor is judged in a model that holds the others (`reports.evidence.linear`):
+the F test of its block, Holm-corrected across the factors (`reports.evidence.rules`), and its
+contrasts with 95% intervals for all of them at once. A factor *drives* time when its test
+passes and a contrast whose interval excludes 1× is at least `MEANINGFUL_RATIO` either way.
 
     model = fit_time_model(experiment.trials, experiment.epochs)
-    model.effects      # one row per contrast: ratio, low, high, trials
-    model.sentence()   # "Architecture and batch size drive the training time per epoch …"
+    model.effects        # one row per contrast: ratio, low, high, trials
+    model.kind("arch")   # "driver"
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from reports.evidence.factors import Factor, level_labels, trial_counts, varied_factors
-from reports.evidence.linear import MIN_RESIDUAL_DF, Fit, forward_selection, judge
-from reports.evidence.rules import MIN_TRIALS_PER_SIDE, interval_text, join_names, name_of, prefix_of, ratio_text
+
+from reports.evidence.factors import Factor, level_labels, trial_counts, varied_factors, varied_together
+from reports.evidence.judgement import TEST_COLUMNS, FactorTest, cannot_tell, verdict_table
+from reports.evidence.linear import Fit, judged
+from reports.evidence.rules import (CONFIDENCE, DRIVER, FAMILY_CONFIDENCE, MEANINGFUL_RATIO, MIN_TRIALS_PER_SIDE,
+                                    SMALL, interval_text, prefix_of, ratio_text)
 from reports.wording import plural
 
-AMBIGUOUS_BIC = 2.0
-"""A stand-in factor that fits within this much BIC of a selected one explains the times as well."""
-MEANINGFUL = 1.25
-"""A time effect smaller than this (either way) is real perhaps, but not worth acting on."""
-CONFIDENCE = 0.95
-COLUMNS = ("factor", "contrast", "ratio", "low", "high", "trials", "selected")
+EXTRA = ("device", "precision")
+COLUMNS = ("factor", "contrast", "ratio", "low", "high", "trials")
 STEPS = {"log2": (-1.0, "halving the"), "log10": (1.0, "ten times the")}  # halving the batch; ten times the lr
 
 
@@ -46,149 +47,107 @@ class TimeModel:
 
     Attributes:
         effects: one row per contrast (`COLUMNS`): a categorical level against the reference,
-            or a numeric factor's step; `ratio` is the multiplicative effect on seconds per
-            epoch with its interval (`low`, `high`; NaN when it cannot be had), at `CONFIDENCE`
-            for all of a factor's contrasts at once (Bonferroni), so a factor with five values
-            is not five chances of a false "real".
-        factors: the factors the search varied (and the device, where it varied).
-        selected: the factors in the selected model, in the order they entered.
-        trials: trials with a timed epoch (the rows of the fit).
-        epochs: timed epochs behind them.
-        r_squared: of the selected model on log seconds.
-        confounded: selected factor → a factor left out that explains the times as well in
-            its place (the search varied them together), so neither can be named.
+            or a numeric factor's step; `ratio` multiplies seconds per epoch, with its interval
+            (`low`, `high`; NaN where the trials cannot estimate it) at `CONFIDENCE` for all of
+            a factor's contrasts at once.
+        tests: one row per factor (`TEST_COLUMNS`): its test's p-value, Holm-adjusted, and
+            the verdict's kind with the reason for a "cannot tell".
+        factors: the factors the timed trials varied (and the device, where it varied).
+        trials: trials fitted (timed past their first epoch); `first_only`: trials that timed
+            only their first epoch, not fitted; `epochs`: epochs fitted.
+        full_model: whether every factor was judged in one model holding all the others.
+        r_squared: of log seconds on the factors that change it (None without a fit).
     """
 
     effects: pd.DataFrame
+    tests: pd.DataFrame
     factors: tuple[Factor, ...]
-    selected: tuple[str, ...]
     trials: int
+    first_only: int
     epochs: int
+    full_model: bool
     r_squared: float | None
-    confounded: dict[str, str] = field(default_factory=dict)
 
-    def verdict(self, factor: str) -> str:
-        """"driver", "small" (interval excludes 1×, effect under MEANINGFUL), "none" (every
-        interval holds 1×), "confounded" (another factor explains the times as well) or
-        "unknown" (no interval: too few trials)."""
-        if factor in self.confounded:
-            return "confounded"
-        rows = self.effects[self.effects["factor"] == factor]
-        judged = rows[rows["trials"] >= MIN_TRIALS_PER_SIDE].dropna(subset=["low", "high"])
-        if judged.empty:
-            return "unknown"
-        excludes = (judged["low"] > 1) | (judged["high"] < 1)
-        if not excludes.any():
-            return "none"
-        big = judged[excludes]["ratio"].map(lambda r: max(r, 1 / r) >= MEANINGFUL)
-        return "driver" if big.any() else "small"
+    def kind(self, factor: str) -> str:
+        return str(self._test(factor)["kind"])
 
-    def drivers(self) -> list[str]:
-        """Factors that drive time, the largest effect first."""
-        found = [f.name for f in self.factors if self.verdict(f.name) == "driver"]
-        return sorted(found, key=lambda name: -self._largest(name))
+    def reason(self, factor: str) -> str:
+        return str(self._test(factor)["reason"] or "")
 
-    def sentence(self) -> str:
-        if self.trials < MIN_TRIALS_PER_SIDE + 1 or not self.factors:
-            what = "no hyperparameter varied" if not self.factors else f"only {plural(self.trials, 'timed trial')}"
-            return f"Cannot tell what drives the training time: {what}."
-        basis = (f"log-linear fit on {plural(self.epochs, 'timed epoch')} of {plural(self.trials, 'trial')}, every "
-                 f"fate counted" + (f"; R² {self.r_squared:.2f}" if self.r_squared is not None else ""))
-        drivers = self.drivers()
-        parts = []
-        if drivers:
-            details = "; ".join(self._details(name) for name in drivers)
-            verb = "drives" if len(drivers) == 1 else "drive"
-            parts.append(f"{join_names(drivers).capitalize()} {verb} the training time per epoch ({basis}): "
-                         f"{details}.")
-        elif any(self.verdict(f.name) in ("confounded", "unknown") for f in self.factors):
-            parts.append(f"Cannot tell what drives the training time per epoch with {plural(self.trials, 'trial')} "
-                         f"({basis}).")
-        else:
-            parts.append(f"No hyperparameter changes the training time per epoch by {MEANINGFUL:g}× or more with "
-                         f"confidence ({basis}).")
-        small = [f.name for f in self.factors if self.verdict(f.name) == "small"]
-        if small:
-            parts.append("Real but small (under " + f"{MEANINGFUL:g}×): " +
-                         "; ".join(self._details(name) for name in small) + ".")
-        none = [f.name for f in self.factors if self.verdict(f.name) == "none"]
-        if none:
-            parts.append(f"No evidence that {join_names(none)} change{'s' if len(none) == 1 else ''} it: "
-                         f"every interval holds 1×{' once the drivers are accounted for' if drivers else ''}.")
-        for name, other in self.confounded.items():
-            if name not in self.selected:  # each pair once, from the factor the model chose
-                continue
-            parts.append(f"Cannot tell {name_of(name)} from {name_of(other)} with {plural(self.trials, 'trial')}: "
-                         f"they varied together, and either explains the times as well.")
-        unknown = [f.name for f in self.factors if self.verdict(f.name) == "unknown"]
-        if unknown:
-            parts.append(f"Cannot tell for {join_names(unknown)} with {plural(self.trials, 'trial')}: too few "
-                         f"trials at some value (at least {MIN_TRIALS_PER_SIDE} each are needed).")
-        return " ".join(parts)
-
-    def _largest(self, factor: str) -> float:
-        ratios = self.effects.loc[self.effects["factor"] == factor, "ratio"]
-        return max(max(r, 1 / r) for r in ratios)
-
-    def _details(self, factor: str) -> str:
+    def detail(self, factor: str) -> str:
         """The factor's contrasts whose intervals exclude 1×, largest first."""
-        rows = self.effects[(self.effects["factor"] == factor) & (self.effects["trials"] >= MIN_TRIALS_PER_SIDE)]
-        rows = rows[(rows["low"] > 1) | (rows["high"] < 1)]
-        rows = rows.reindex(rows["ratio"].map(lambda r: -max(r, 1 / r)).sort_values().index)
+        rows = self._excluding_one(factor)
+        rows = rows.reindex(rows["ratio"].map(lambda r: -abs(math.log(r))).sort_values().index)
         return ", ".join(f"{row['contrast']}: {ratio_text(row['ratio'])} "
                          f"({interval_text(row['low'], row['high'], ratio=True)})" for _, row in rows.iterrows())
 
+    def basis(self) -> str:
+        """What the verdicts rest on, in words."""
+        skipped = (f"; {plural(self.first_only, 'trial')} that ran only the first epoch, which carries warm-up, "
+                   f"not fitted" if self.first_only else "")
+        how = ("every factor judged in one model holding all the others" if self.full_model else
+               "each factor judged holding the factors that explain the times and those that varied with it")
+        fit = f"; R² {self.r_squared:.2f}" if self.r_squared is not None else ""
+        return (f"log-linear fit on {plural(self.epochs, 'epoch')} after the first of {plural(self.trials, 'trial')}, "
+                f"every fate counted{skipped}; {how}, Holm-corrected across {plural(len(self.factors), 'factor')} at "
+                f"{FAMILY_CONFIDENCE:.0%}{fit}")
+
+    def _test(self, factor: str) -> pd.Series:
+        return self.tests[self.tests["factor"] == factor].iloc[0]
+
+    def _excluding_one(self, factor: str) -> pd.DataFrame:
+        rows = self.effects[(self.effects["factor"] == factor) & (self.effects["trials"] >= MIN_TRIALS_PER_SIDE)]
+        return rows[(rows["low"] > 1) | (rows["high"] < 1)]
+
 
 def fit_time_model(trials: pd.DataFrame, epochs: pd.DataFrame) -> TimeModel:
-    """Fit on every trial with a timed epoch (see the module docstring)."""
-    per_trial = seconds_per_epoch(trials, epochs)
-    factors = tuple(varied_factors(per_trial, extra=("device", "precision")))
+    """Fit on every trial timed past its first epoch (see the module docstring)."""
+    per_trial, first_only = seconds_per_epoch(trials, epochs)
+    searched = varied_factors(_own(trials), extra=EXTRA, batch_levels=True)
+    factors = varied_factors(per_trial, extra=EXTRA, batch_levels=True) if len(per_trial) else []
     n_epochs = int(per_trial["timed_epochs"].sum()) if len(per_trial) else 0
-    empty = pd.DataFrame(columns=list(COLUMNS))
+    fitted = {f.name for f in factors}
+    unvaried = [cannot_tell(f.name, f"it did not vary among the {plural(len(per_trial), 'trial')} timed past their "
+                                f"first epoch") for f in searched if f.name not in fitted]
     if len(per_trial) < MIN_TRIALS_PER_SIDE + 1 or not factors:
-        return TimeModel(empty, factors, (), len(per_trial), n_epochs, None)
+        tests = [cannot_tell(f.name, f"only {plural(len(per_trial), 'trial')} ran past the first epoch")
+                 for f in factors] + unvaried
+        return TimeModel(pd.DataFrame(columns=list(COLUMNS)), pd.DataFrame(tests, columns=list(TEST_COLUMNS)),
+                         tuple(searched), len(per_trial), first_only, n_epochs, False, None)
     y = np.log(per_trial["seconds"].to_numpy(dtype=float))
-    selected = forward_selection(y, {f.name: _columns(per_trial, f) for f in factors})
-    rows = []
-    for factor in factors:
-        rows += _contrasts(factor, judge(y, selected, factor.name), per_trial, factor.name in selected.offsets)
-    effects = pd.DataFrame(rows, columns=list(COLUMNS))
-    return TimeModel(effects, factors, tuple(selected.names), len(per_trial), n_epochs, selected.r_squared(),
-                     _confounded(y, selected, effects))
+    blocks = {f.name: _columns(per_trial, f) for f in factors}
+    together = varied_together(per_trial, factors)
+    judgements, full = judged(y, blocks, [f.name for f in factors], [], {n: tuple(p) for n, p in together.items()},
+                              lambda name, fit: fit.f_test([name]))
+    fits = {name: fit for name, (fit, _) in judgements.items()}
+    effects = pd.DataFrame([row for f in factors for row in _contrasts(f, fits[f.name], per_trial)],
+                           columns=list(COLUMNS))
+    tests = pd.concat([verdict_table([_factor_test(f.name, *judgements[f.name], effects) for f in factors], together,
+                                     "the times"), pd.DataFrame(unvaried, columns=list(TEST_COLUMNS))],
+                      ignore_index=True)
+    real = list(tests.loc[tests["kind"].isin((DRIVER, SMALL)), "factor"])
+    r_squared = Fit(y, blocks, real).r_squared() if real else None
+    return TimeModel(effects, tests, tuple(searched), len(per_trial), first_only, n_epochs, full, r_squared)
 
 
-def _confounded(y: np.ndarray, selected: Fit, effects: pd.DataFrame) -> dict[str, str]:
-    """Selected factors with an effect (an interval excluding 1×) that another factor could
-    replace at no real loss of fit, each paired both ways with its stand-in."""
-    found: dict[str, str] = {}
-    real = effects[(effects["low"] > 1) | (effects["high"] < 1)]["factor"]
-    for name in (n for n in selected.names if n in set(real)):
-        rest = [n for n in selected.names if n != name]
-        used = sum(selected.blocks[n].shape[1] for n in rest)
-        for other, block in selected.blocks.items():
-            if other in selected.offsets or len(y) - 1 - used - block.shape[1] < MIN_RESIDUAL_DF:
-                continue
-            if Fit(y, selected.blocks, [*rest, other]).bic() <= selected.bic() + AMBIGUOUS_BIC:
-                found.setdefault(name, other)
-                found.setdefault(other, name)
-                break
-    return found
-
-
-def seconds_per_epoch(trials: pd.DataFrame, epochs: pd.DataFrame) -> pd.DataFrame:
-    """One row per trial that timed an epoch: its hyperparameters, `seconds` (the median of its
-    epochs after the first, else its first) and `timed_epochs`. Reused trials are left out."""
-    own = trials[trials["reused_from"].isna()] if "reused_from" in trials else trials
+def seconds_per_epoch(trials: pd.DataFrame, epochs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """One row per trial timed past its first epoch: its hyperparameters, `seconds` (the median
+    of its epochs after the first) and `timed_epochs`; and how many trials timed only their
+    first. Reused trials and a diverged trial's last epoch are left out."""
+    own = _own(trials)
     timed = epochs[pd.to_numeric(epochs["epoch_time_s"], errors="coerce") > 0].copy()
-    timed = timed[~timed["diverged"].fillna(False).astype(bool)]
+    timed = timed[timed["trial_id"].isin(own["trial_id"]) & ~timed["diverged"].fillna(False).astype(bool)]
     timed["log_s"] = np.log(timed["epoch_time_s"].astype(float))
     later = timed[timed["epoch"] > 1]
-    first_only = timed[~timed["trial_id"].isin(later["trial_id"])]
-    pooled = pd.concat([later, first_only])
-    stats = pooled.groupby("trial_id").agg(log_s=("log_s", "median"), timed_epochs=("epoch", "size"))
+    first_only = int(timed.loc[timed["epoch"] == 1, "trial_id"].isin(later["trial_id"]).eq(False).sum())
+    stats = later.groupby("trial_id").agg(log_s=("log_s", "median"), timed_epochs=("epoch", "size"))
     table = own.merge(stats, left_on="trial_id", right_index=True, how="inner")
     table["seconds"] = np.exp(table["log_s"])
-    return table.reset_index(drop=True)
+    return table.reset_index(drop=True), first_only
+
+
+def _own(trials: pd.DataFrame) -> pd.DataFrame:
+    return trials[trials["reused_from"].isna()] if "reused_from" in trials else trials
 
 
 def _columns(table: pd.DataFrame, factor: Factor) -> np.ndarray:
@@ -200,7 +159,7 @@ def _columns(table: pd.DataFrame, factor: Factor) -> np.ndarray:
     return np.column_stack([(labels == level).to_numpy(dtype=float) for level in others])
 
 
-def _contrasts(factor: Factor, fit: Fit | None, table: pd.DataFrame, selected: bool) -> list[dict]:
+def _contrasts(factor: Factor, fit: Fit | None, table: pd.DataFrame) -> list[dict]:
     """The factor's effect rows: each categorical level against the reference, or a numeric step."""
     counts = trial_counts(table, factor)
     if factor.numeric:
@@ -219,12 +178,22 @@ def _contrasts(factor: Factor, fit: Fit | None, table: pd.DataFrame, selected: b
     rows = []
     for column, (name, step, trials) in enumerate(contrasts):
         row = {"factor": factor.name, "contrast": name, "ratio": math.nan, "low": math.nan, "high": math.nan,
-               "trials": trials, "selected": selected}
+               "trials": trials}
         if fit is not None:
             weights = np.zeros(fit.design.shape[1])
             weights[fit.columns_of(factor.name).start + column] = 1.0
             beta, low, high = fit.contrast(weights, 1 - (1 - CONFIDENCE) / len(contrasts))
-            lo, hi = sorted((math.exp(low * step), math.exp(high * step)))
-            row.update(ratio=math.exp(beta * step), low=lo, high=hi)
+            if not math.isnan(beta):
+                lo, hi = sorted((math.exp(low * step), math.exp(high * step)))
+                row.update(ratio=math.exp(beta * step), low=lo, high=hi)
         rows.append(row)
     return rows
+
+
+def _factor_test(name: str, fit: Fit | None, p_value: float, effects: pd.DataFrame) -> FactorTest:
+    """The factor's F test; its effect is meaningful when a contrast whose interval excludes 1×
+    is at least `MEANINGFUL_RATIO` either way."""
+    rows = effects[(effects["factor"] == name) & (effects["trials"] >= MIN_TRIALS_PER_SIDE)]
+    excluding = rows[(rows["low"] > 1) | (rows["high"] < 1)]
+    meaningful = bool(excluding["ratio"].map(lambda r: max(r, 1 / r) >= MEANINGFUL_RATIO).any())
+    return FactorTest(name, fit, p_value, not rows.empty, meaningful)

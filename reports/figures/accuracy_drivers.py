@@ -1,10 +1,10 @@
 """What drives validation accuracy: for each factor, its best value against its worst.
 
-Drawn from `reports.evidence.accuracy_model` (a forest surrogate on every reported epoch of
-every trial, pruned ones included, predicting a full run): one row per factor, the lead of its
-best level over its worst in points with its interval (95% over all of the factor's pairs at
-once). Red rows pass both of the report's tests (the factor predicts held-out trials, and the
-interval excludes zero with 3 trials a side); hover a row for every level's prediction.
+Drawn from `reports.evidence.accuracy_model` (a linear model of every trial's best accuracy at
+one epoch, each factor judged holding the others): one row per factor, the lead of its best
+level over its worst in points with its interval (95% over all of the factor's pairs at once),
+coloured by the factor's verdict (`reports.evidence.verdicts`), which the sentence says; hover
+a row for every level's prediction.
 """
 
 from __future__ import annotations
@@ -13,41 +13,39 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from reports.evidence import accuracy_model
-from reports.evidence.accuracy_model import AccuracyModel
-from reports.evidence.rules import distinguishable, name_of
+from reports.evidence.accuracy_model import AccuracyModel, diverged_sentence
+from reports.evidence.rules import CANNOT_TELL, DRIVER, MIN_TRIALS_PER_SIDE, NO_EVIDENCE, SMALL, name_of
+from reports.evidence.sentences import question_sentence
+from reports.evidence.verdicts import ACCURACY, Verdicts, verdicts
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import tidy
 
-KINDS = {"decided": ("#c62828", "best beat worst"),
-         "suggestive": ("#e08e00", "no evidence: interval excludes 0, held-out test does not"),
-         "helps": ("#f0b400", "predicts accuracy, values not distinguishable"),
-         "none": ("#888888", "no evidence of an effect")}
+KINDS = {DRIVER: ("#c62828", "changes accuracy"), SMALL: ("#e08e00", "real but small"),
+         NO_EVIDENCE: ("#888888", "no evidence of an effect"), CANNOT_TELL: ("#bbbbbb", "cannot tell")}
 
 
 def accuracy_drivers(experiment: Experiment) -> Panel:
-    model = accuracy_model(experiment)
-    notes = ("Every trial is compared at the same point, a full run, as the surrogate predicts it from all the "
-             "epochs it saw; a trial's own best would favour the trials early stopping let run.",
-             "A level needs 3 trials to be named best or worst; a factor 'predicts accuracy' when dropping it "
-             "makes the surrogate's errors on held-out trials larger (95% interval above zero).")
-    if model.effects.empty:
-        return no_figure(model.sentence(), *notes)
-    return Panel(_draw(model), model.sentence(), notes)
+    model, found = accuracy_model(experiment), verdicts(experiment)
+    notes = ("Every trial is compared at the same epoch, the latest at least three quarters of them reached, by its "
+             "best validation accuracy so far: a trial's own best over however many epochs early stopping let it "
+             "have would favour the trials it let run.",
+             "Each factor is judged holding the others, by an F test with a permutation p-value, Holm-corrected "
+             f"across the factors; a level needs {MIN_TRIALS_PER_SIDE} trials to be named best or worst. The learning "
+             "rate is judged within each optimizer's range, and the optimizer by what it adds to one learning-rate "
+             "curve across the ranges.")
+    sentence = " ".join(part for part in (question_sentence(found, ACCURACY), diverged_sentence(model.diverged))
+                        if part)
+    if model.effects.dropna(subset=["difference"]).empty:
+        return no_figure(sentence, *notes)
+    return Panel(_draw(model, found), sentence, notes)
 
 
-def _kind(model: AccuracyModel, row: pd.Series) -> str:
-    if model.decided(row["factor"]):
-        return "decided"
-    if row["matters"]:
-        return "helps"
-    return "suggestive" if distinguishable(row["low"], row["high"], row["trials_best"], row["trials_worst"]) else "none"
-
-
-def _draw(model: AccuracyModel) -> go.Figure:
+def _draw(model: AccuracyModel, found: Verdicts) -> go.Figure:
     rows = model.effects.dropna(subset=["difference"])
-    labels = [f"{name_of(r['factor'])}: {r['best']} vs {r['worst']}" for _, r in rows.iterrows()]
-    kinds = [_kind(model, r) for _, r in rows.iterrows()]
+    labels = [_label(r) for _, r in rows.iterrows()]
+    kinds = [(found.get(r["factor"], ACCURACY).kind if found.get(r["factor"], ACCURACY) else CANNOT_TELL)
+             for _, r in rows.iterrows()]
     figure = go.Figure()
     for kind, (colour, name) in KINDS.items():
         chosen = [i for i, k in enumerate(kinds) if k == kind]
@@ -69,9 +67,15 @@ def _draw(model: AccuracyModel) -> go.Figure:
     return tidy(figure, height=max(320, 120 + 30 * len(rows)))
 
 
+def _label(row: pd.Series) -> str:
+    within = f" (with {row['within']})" if pd.notna(row["within"]) else ""
+    return f"{name_of(row['factor'])}{within}: {row['best']} vs {row['worst']}"
+
+
 def _hover(model: AccuracyModel, row: pd.Series) -> str:
     levels = model.levels[model.levels["factor"] == row["factor"]]
-    lines = [f"{level}: {prediction:.1%} ({low:.1%}–{high:.1%}), {trials} trials"
-             for level, prediction, low, high, trials in levels[["level", "prediction", "low", "high", "trials"]]
-             .itertuples(index=False)]
+    lines = [f"{f'{within}: ' if pd.notna(within) else ''}{level}: {prediction:.1%} ({low:.1%}–{high:.1%}), "
+             f"{trials} trials"
+             for within, level, prediction, low, high, trials in
+             levels[["within", "level", "prediction", "low", "high", "trials"]].itertuples(index=False)]
     return f"<b>{name_of(row['factor'])}</b><br>" + "<br>".join(lines)

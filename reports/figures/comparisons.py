@@ -2,10 +2,10 @@
 
 Both come from the models of all the evidence (`reports.evidence`), not from medians of the
 trials that happened to use each value, which mix every other hyperparameter's effect: the
-accuracy row is each value's predicted accuracy for a full run (partial dependence of the
-surrogate, with a 95% bootstrap interval), the time row each value's multiple of the
-reference's seconds per epoch (the log-linear time model). Sentences follow
-`reports.evidence.rules`.
+accuracy row is each value's predicted accuracy at the epoch trials are compared at (partial
+dependence of the accuracy model, with a 95% interval), the time row each value's multiple of
+the reference's seconds per epoch (the log-linear time model). The words are the factor's
+verdicts (`reports.evidence.verdicts`), the same the other sections and the header say.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from plotly.subplots import make_subplots
 
 from reports.evidence import accuracy_model, time_model
 from reports.evidence.accuracy_model import AccuracyModel
-from reports.evidence.rules import decided_by, interval_text, name_of, points, prefix_of, ratio_text
+from reports.evidence.rules import name_of, prefix_of, ratio_text
+from reports.evidence.sentences import factor_words
 from reports.evidence.time_model import TimeModel
+from reports.evidence.verdicts import ACCURACY, TIME, Verdicts, verdicts
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import PERCENT_TICKS, tidy
 from reports.hyperparameters import format_value
-from reports.wording import plural
 
 FACTORS = ("activation", "standardize")
 _COLOURS = {"activation": "#8c564b", "standardize": "#9467bd"}
@@ -37,40 +38,18 @@ def activation_and_standardization(experiment: Experiment) -> Panel:
     if not compared:
         return no_figure("Neither activation nor standardization varied in this search, so there is nothing "
                          "to compare.", *notes)
-    accuracy, time = accuracy_model(experiment), time_model(experiment)
-    takeaway = " ".join(factor_sentence(accuracy, time, f) for f in compared)
+    accuracy, time, found = accuracy_model(experiment), time_model(experiment), verdicts(experiment)
+    takeaway = " ".join(factor_sentence(found, f) for f in compared)
     if accuracy.levels.empty or not set(compared) & set(accuracy.levels["factor"]):
         return no_figure(takeaway, *notes)
     return Panel(_draw(accuracy, time, compared), takeaway, notes)
 
 
-def factor_sentence(accuracy: AccuracyModel, time: TimeModel, factor: str) -> str:
-    """One factor's accuracy and time verdicts in a sentence (see `reports.evidence.rules`)."""
-    name = name_of(factor).capitalize()
-    row = accuracy.effect(factor)
-    if row is None or pd.isna(row["difference"]):
-        acc = f"cannot tell its effect on accuracy with {plural(accuracy.trials, 'measured trial')}"
-    elif accuracy.decided(factor):
-        acc = (f"{row['best']} beat {row['worst']} by {points(row['difference'])} of predicted accuracy "
-               f"({interval_text(row['low'], row['high'])}; {row['trials_best']} vs {row['trials_worst']} trials)")
-    else:
-        acc = (f"not distinguishable with {plural(accuracy.trials, 'trial')} (best {row['best']}, worst "
-               f"{row['worst']}: {points(row['difference'])}, {interval_text(row['low'], row['high'])}); "
-               f"{decided_by(factor)} would decide")
-    return f"{name}: {acc}; time per epoch: {_time_words(time, factor)}."
-
-
-def _time_words(time: TimeModel, factor: str) -> str:
-    verdict = time.verdict(factor)
-    if verdict == "unknown":
-        return "cannot tell"
-    if verdict == "none":
-        return "no evidence of an effect (every interval holds 1×)"
-    rows = time.effects[(time.effects["factor"] == factor)].dropna(subset=["ratio"])
-    rows = rows[(rows["low"] > 1) | (rows["high"] < 1)]
-    details = ", ".join(f"{r['contrast']} {ratio_text(r['ratio'])} ({interval_text(r['low'], r['high'], True)})"
-                        for _, r in rows.iterrows())
-    return ("costs differ: " if verdict == "driver" else "small differences: ") + details
+def factor_sentence(found: Verdicts, factor: str) -> str:
+    """One factor's accuracy and time verdicts in a sentence."""
+    accuracy = factor_words(found.get(factor, ACCURACY), found.trials.get(ACCURACY, 0))
+    time = factor_words(found.get(factor, TIME), found.trials.get(TIME, 0))
+    return f"{name_of(factor).capitalize()}: {accuracy}; time per epoch: {time}."
 
 
 def _draw(accuracy: AccuracyModel, time: TimeModel, compared: list[str]) -> go.Figure:

@@ -1,11 +1,12 @@
-"""Optuna's own hyperparameter importance, drawn only where it has enough trials.
+"""Optuna's own hyperparameter importance: a picture of what Optuna sees, never a verdict.
 
 Drawn by `optuna.visualization.plot_param_importances` (PED-ANOVA by default) on the
-study's COMPLETE trials; this module decides when those can support an answer and says so in
-a sentence when they cannot. Optuna's evaluators see only the finished trials, so on a short
-search they rank noise (10 trials over 11 hyperparameters once named dropout the driver of
-training time); below `min_trials` the report relies on `reports.evidence`, which uses every
-trial's epochs, instead.
+study's COMPLETE trials, diverged ones left out (their accuracy is what broken weights measure,
+not what their hyperparameters reach). Optuna's evaluators rank the hyperparameters without a
+test, so the largest importance is named on pure noise as readily as on an effect (on planted
+experiments where nothing mattered it named one every time): the sentence reports the ranking
+as the evaluator's, and says which factors the report's tests found (`reports.evidence.
+verdicts`). Below `MIN_TRIALS` complete trials it is not drawn at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import optuna
 import plotly.graph_objects as go
 from optuna.trial import FrozenTrial, TrialState
 
+from reports.evidence.rules import join_names
+from reports.evidence.verdicts import ACCURACY, verdicts
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import tidy
@@ -27,26 +30,36 @@ MIN_TRIALS = 20
 """Complete trials Optuna's importance needs at least, and twice the hyperparameters varied."""
 
 ACCURACY_NOTE = ("Accuracy here is the study's objective: validation accuracy at each trial's last epoch. "
-                 "Optuna counts only COMPLETE trials (diverged ones are COMPLETE in the study).")
+                 "Optuna counts only COMPLETE trials; diverged ones, COMPLETE in the study, are left out here.")
 
 
 def accuracy_importance(experiment: Experiment) -> Panel:
     study = flat_study(experiment.study)
     # A multi-objective (pareto) study's first value is the accuracy.
     target = _first_value if study is not None and len(study.directions) > 1 else None
-    return importance_panel(study, target=target, target_name="validation accuracy", notes=(ACCURACY_NOTE,))
+    named = verdicts(experiment).named(ACCURACY)
+    tested = (f"by the report's tests (What drives accuracy), {join_names(named)} "
+              f"change{'s' if len(named) == 1 else ''} accuracy" if named
+              else "the report's tests (What drives accuracy) find no hyperparameter that changes accuracy")
+    return importance_panel(study, target=target, target_name="validation accuracy", notes=(ACCURACY_NOTE,),
+                            tested=tested)
 
 
 def flat_study(study: optuna.Study | None) -> optuna.Study | None:
-    """The study with each conditional parameter under its hyperparameter's name, in memory.
+    """The study as its importance should see it, in memory: each conditional parameter under its
+    hyperparameter's name, and no diverged trial.
 
     A conditional space gives Optuna one parameter per branch (`lr[adamw]`, `lr[sgd]`), and
     Optuna's importance only weighs parameters every trial has: `lr` would drop out. Here the
-    branches become one `lr` again, over the union of their ranges.
+    branches become one `lr` again, over the union of their ranges. A diverged trial is COMPLETE
+    in the study with the accuracy broken weights measure; it is left out.
     """
-    if study is None or not any("[" in name for t in study.trials for name in t.params):
+    if study is None:
         return study
     trials = study.get_trials(deepcopy=False)
+    if not any("[" in name for t in trials for name in t.params) and not any(_diverged(t) for t in trials):
+        return study
+    trials = [t for t in trials if not _diverged(t)]
     merged: dict[str, optuna.distributions.BaseDistribution] = {}
     for trial in trials:
         for name, distribution in trial.distributions.items():
@@ -67,6 +80,10 @@ def flat_study(study: optuna.Study | None) -> optuna.Study | None:
     return flat
 
 
+def _diverged(trial: FrozenTrial) -> bool:
+    return bool(trial.user_attrs.get("diverged"))
+
+
 def _union(a: optuna.distributions.BaseDistribution | None,
            b: optuna.distributions.BaseDistribution) -> optuna.distributions.BaseDistribution:
     if a is None:
@@ -83,9 +100,10 @@ def _first_value(trial: FrozenTrial) -> float:
 
 
 def importance_panel(study: optuna.Study | None, target: Target | None, target_name: str,
-                     notes: tuple[str, ...] = ()) -> Panel:
+                     notes: tuple[str, ...] = (), tested: str = "") -> Panel:
     """Optuna's importance chart for `target` (the objective when None), or a note saying
-    why the study cannot rank its hyperparameters."""
+    why the study cannot rank its hyperparameters; `tested` says what the report's own tests
+    found, beside the ranking."""
     if study is None:
         return no_figure("The Optuna study was not found (neither the storage named in summary.json nor "
                          "optuna.db in the folder), so importance cannot be computed.")
@@ -103,8 +121,8 @@ def importance_panel(study: optuna.Study | None, target: Target | None, target_n
     finally:
         optuna.logging.set_verbosity(verbosity)
     figure.update_layout(title=f"Hyperparameter importance for {target_name}", showlegend=False)
-    return Panel(tidy(figure, height=120 + 45 * len(figure.data[0].y)), _takeaway(figure, target_name, study, target),
-                 notes)
+    return Panel(tidy(figure, height=120 + 45 * len(figure.data[0].y)),
+                 _takeaway(figure, target_name, study, target, tested), notes)
 
 
 def unsupported_reason(study: optuna.Study, target: Target | None, target_name: str) -> str | None:
@@ -141,11 +159,13 @@ def _measured(study: optuna.Study, target: Target | None) -> list[tuple[FrozenTr
     return measured
 
 
-def _takeaway(figure: go.Figure, target_name: str, study: optuna.Study, target: Target | None) -> str:
+def _takeaway(figure: go.Figure, target_name: str, study: optuna.Study, target: Target | None, tested: str) -> str:
+    """What the evaluator sees, as its ranking, never as a finding."""
     bar = figure.data[0]
     ranked = sorted(zip(bar.x, bar.y), reverse=True)
     complete = len(_measured(study, target))
-    (top_value, top_name), rest = ranked[0], ranked[1:]
-    runner_up = f", then {rest[0][1]} ({rest[0][0]:.2f})" if rest else ""
-    return (f"{top_name} matters most for {target_name} (importance {top_value:.2f}){runner_up}, "
-            f"judged on {complete} completed trials.")
+    shown = ", ".join(f"{name} {value:.2f}" for value, name in ranked[:3])
+    found = f" {tested[0].upper()}{tested[1:]}." if tested else ""
+    return (f"Optuna's importance for {target_name} on the {complete} completed trials ranks {shown}"
+            f"{', …' if len(ranked) > 3 else ''}. It is a picture of how the evaluator splits the spread of "
+            f"those trials, not a test: a share here can be noise.{found}")

@@ -1,7 +1,7 @@
 """Figure 6: learning rate × batch size, the interaction the study kept returning to.
 
-The surface is the accuracy surrogate's partial dependence on both (`reports.evidence.
-accuracy_model`): predicted validation accuracy of a full run at each learning rate and batch
+The surface is a forest surrogate's partial dependence on both (`reports.evidence.
+lr_batch_surface`): predicted validation accuracy of a full run at each learning rate and batch
 size, every other hyperparameter averaged over the trials; the trials themselves sit on it.
 The sentence answers the study's question — does the best learning rate depend on the batch
 size? — from how the surrogate's best learning rate moves between the smallest and the largest
@@ -15,8 +15,8 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from reports.evidence import accuracy_model
-from reports.evidence.accuracy_model import AccuracyModel
+from reports.evidence import lr_batch_surface
+from reports.evidence.lr_batch_surface import LrBatchSurface
 from reports.evidence.rules import MIN_TRIALS_PER_SIDE, name_of
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
@@ -34,25 +34,24 @@ def lr_batch_heatmap(experiment: Experiment) -> Panel:
         return no_figure(f"Only one of the learning rate and the batch size can vary in a map of both, and "
                          f"{' and '.join(held) or 'neither'} held, so there is no interaction to map; "
                          "`--space lr_batch` replays the study's grid of both.")
-    model = accuracy_model(experiment)
-    if model.surface is None:
-        return no_figure(f"Cannot tell whether the best learning rate depends on the batch size: "
-                         f"{model.sentence().split(':')[0].lower()}.")
+    surface = lr_batch_surface(experiment)
+    if surface is None:
+        return no_figure("Cannot tell whether the best learning rate depends on the batch size: too few measured "
+                         "trials vary both (diverged and failed ones measure no accuracy).")
     notes = ("Colour: predicted validation accuracy of a full run, every other hyperparameter averaged over the "
              "trials (the surrogate's partial dependence). Markers: the trials, at their own lr and batch size.",)
     if trials["optimizer"].dropna().nunique() > 1:
         notes += ("The optimizers' learning rates differ in range (AdamW's are smaller), so a learning rate far "
                   "from an optimizer's range is predicted from the others.",)
-    return Panel(_draw(model, experiment.trials), interaction_sentence(model), notes)
+    return Panel(_draw(surface, experiment.trials), interaction_sentence(surface), notes)
 
 
-def interaction_sentence(model: AccuracyModel) -> str:
+def interaction_sentence(surface: LrBatchSurface) -> str:
     """Whether the best learning rate moves with the batch size, with its uncertainty."""
-    surface = model.surface
     best = ", ".join(f"{format_value(lr)} at batch {batch}" for batch, lr in surface.best_lr.items())
     if surface.shift is None:
         return (f"Cannot tell whether the best learning rate depends on the batch size with "
-                f"{plural(model.trials, 'trial')}: fewer than two batch sizes have {MIN_TRIALS_PER_SIDE} trials "
+                f"{plural(surface.modelled, 'trial')}: fewer than two batch sizes have {MIN_TRIALS_PER_SIDE} trials "
                 f"each (the surrogate's best lr: {best}). A controlled grid (`--space lr_batch`) would decide.")
     estimate, low, high, share = surface.shift
     enough = [b for b in surface.batches if surface.trials[b] >= MIN_TRIALS_PER_SIDE]
@@ -63,12 +62,11 @@ def interaction_sentence(model: AccuracyModel) -> str:
     if low > 0 or high < 0:
         direction = "rises" if estimate > 0 else "falls"
         return f"The best learning rate {direction} with the batch size, as the study found: {moved}."
-    return (f"Not distinguishable with {plural(model.trials, 'trial')} whether the best learning rate depends on the "
-            f"batch size: {moved}. A controlled grid (`--space lr_batch`) would decide.")
+    return (f"Not distinguishable with {plural(surface.modelled, 'trial')} whether the best learning rate depends on "
+            f"the batch size: {moved}. A controlled grid (`--space lr_batch`) would decide.")
 
 
-def _draw(model: AccuracyModel, trials: pd.DataFrame) -> go.Figure:
-    surface = model.surface
+def _draw(surface: LrBatchSurface, trials: pd.DataFrame) -> go.Figure:
     figure = go.Figure(go.Heatmap(
         z=surface.prediction, x=surface.lrs, y=[f"batch {b}" for b in surface.batches], colorscale="Viridis",
         colorbar={"title": "predicted<br>val acc", "tickformat": ".0%"},

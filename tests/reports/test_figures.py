@@ -87,16 +87,19 @@ def test_batch_table_reports_the_best_trial_per_batch_size(experiment):
 
 def test_comparisons_hedge_when_the_trials_cannot_decide(experiment):
     panel = figures.activation_and_standardization(experiment)
-    # six measured trials (g diverged, h failed) over five hyperparameters: nothing can be told apart
+    # compared at epoch 3, which five of the six measured trials reached (g diverged, h failed),
+    # over five hyperparameters: nothing can be told apart, and every section says so alike
     assert "beat" not in panel.takeaway
-    assert panel.takeaway.startswith("Activation: not distinguishable with 6 trials (best ")
-    assert "Standardization: not distinguishable with 6 trials" in panel.takeaway
+    assert panel.takeaway.startswith("Activation: cannot tell with 5 trials: at least 6 measured trials are needed; "
+                                     "time per epoch: cannot tell with 5 trials: too few trials at each value")
+    assert "Standardization: cannot tell with 5 trials" in panel.takeaway
 
 
 def test_optuna_importance_is_not_drawn_on_a_handful_of_complete_trials(experiment):
     panel = figures.accuracy_importance(experiment)
     assert panel.figure is None
-    assert panel.takeaway.startswith("Optuna's importance is not drawn: it sees only the 5 completed trials")
+    # five COMPLETE in the study, g diverged among them: importance sees the other four
+    assert panel.takeaway.startswith("Optuna's importance is not drawn: it sees only the 4 completed trials")
 
 
 def test_lr_batch_map_leaves_the_interaction_open_on_six_trials(experiment):
