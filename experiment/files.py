@@ -16,6 +16,8 @@ OPTUNA_FILE = "optuna.db"
 REPORT_FILE = "report.html"
 BEST_DIR = "best"
 PER_CLASS_FILE = "per_class.parquet"  # in best/: per emotion precision, recall, F1, support and the confusion row
+EXPLAIN_DIR = "explain"  # python -m search.explain: its own trials, epochs, study and summary, beside the search's
+PLAN_FILE = "plan.parquet"  # in explain/: one row per arm and seed (and per arm the budget dropped)
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:

@@ -31,6 +31,15 @@ TRIALS_SCHEMA = pa.schema([
     pa.field("param_count", pa.int64()), pa.field("images_per_s", pa.float64()), pa.field("precision", pa.string()),
     pa.field("node", pa.string()), pa.field("device", pa.string()), pa.field("error", pa.string()),
 ])
+PLAN_SCHEMA = pa.schema([
+    pa.field("arm", pa.string()), pa.field("kind", pa.string()), pa.field("changed", pa.string()),
+    pa.field("step", pa.float64()), pa.field("sweep_batch_size", pa.int64()), pa.field("seed", pa.int64()),
+    pa.field("own", pa.bool_()), pa.field("dropped", pa.bool_()), pa.field("expected_s", pa.float64()),
+    *HYPERPARAMETER_FIELDS,
+])
+"""explain/plan.parquet: the arms of an explain experiment, a row per arm and seed (a dropped arm: one row,
+no seed); its runs are found in explain/trials.parquet by their hyperparameters and seed (`own`: the search's
+own run of the best, in the search's files)."""
 EPOCHS_SCHEMA = pa.schema([
     pa.field("trial_id", pa.string()), pa.field("optuna_number", pa.int64()), pa.field("epoch", pa.int64()),
     pa.field("val_acc", pa.float64()), pa.field("val_loss", pa.float64()), pa.field("train_acc", pa.float64()),
@@ -40,5 +49,5 @@ EPOCHS_SCHEMA = pa.schema([
 ])
 
 __all__ = ["COMPLETE", "DIVERGED", "EPOCHS_SCHEMA", "FAILED", "FINISHED", "HYPERPARAMETERS", "INTERRUPTED",
-           "NO_EARLY_STOPPING", "OBJECTIVE", "PRUNED", "SCHEDULER", "SEARCH", "SPACE", "SPACE_FILE", "SPACE_SPEC",
-           "STATES", "TRIALS_SCHEMA"]
+           "NO_EARLY_STOPPING", "OBJECTIVE", "PLAN_SCHEMA", "PRUNED", "SCHEDULER", "SEARCH", "SPACE", "SPACE_FILE",
+           "SPACE_SPEC", "STATES", "TRIALS_SCHEMA"]

@@ -17,6 +17,7 @@ from experiment.schema import FINISHED
 from search.options import SearchOptions
 from spaces import SPACES
 from spaces.files import SpaceFileError, space_from_spec, space_to_spec
+from trainables import DataQuality, Splits, check_data_quality, load_splits, synthetic_splits
 
 
 class RecordError(ValueError):
@@ -45,12 +46,21 @@ def write_record(search: RecordedSearch) -> None:
 
 def read_record(folder: Path) -> RecordedSearch:
     """The recorded search of `folder`; RecordError unless it is an unfinished experiment."""
+    recorded = load_record(folder, "nothing to resume")
+    if status_of(recorded.options.experiment_dir) == FINISHED:
+        raise RecordError(f"{recorded.options.experiment_dir} already finished; there is nothing to resume")
+    return recorded
+
+
+def load_record(folder: Path, missing: str = "nothing to do") -> RecordedSearch:
+    """The recorded search of `folder`, finished or not; RecordError (one line, ending in
+    `missing` when there is no experiment) when it cannot be read."""
     folder = Path(folder).expanduser().absolute()
     if not folder.is_dir():
-        raise RecordError(f"{folder} is not a folder; --resume takes an experiment folder written by search.run")
+        raise RecordError(f"{folder} is not a folder; expected an experiment folder written by search.run")
     path = folder / RECORD_FILE
     if not path.is_file():
-        raise RecordError(f"{folder} holds no experiment ({RECORD_FILE} is missing); nothing to resume")
+        raise RecordError(f"{folder} holds no experiment ({RECORD_FILE} is missing); {missing}")
     try:
         content = json.loads(path.read_text())
         options = dict(content["options"])
@@ -63,9 +73,21 @@ def read_record(folder: Path) -> RecordedSearch:
                                   train_subset=content["train_subset"], split_sizes=tuple(content["split_sizes"]))
     except (ValueError, KeyError, TypeError, SpaceFileError) as exc:
         raise RecordError(f"{path} is not a readable experiment record ({type(exc).__name__}: {exc})") from None
-    if status_of(folder) == FINISHED:
-        raise RecordError(f"{folder} already finished; there is nothing to resume")
     return recorded
+
+
+def recorded_splits(recorded: RecordedSearch) -> tuple[Splits, DataQuality]:
+    """The data the search trained on, as at its start (source, training subset), and the quality
+    figures of the data as found; RecordError when the data now has other split sizes."""
+    splits = load_splits(recorded.data) if recorded.data else synthetic_splits()
+    quality = check_data_quality(splits)
+    if recorded.train_subset is not None:
+        splits = splits.with_train_subset(recorded.train_subset, seed=recorded.options.seed)
+    sizes = (len(splits.train_y), len(splits.val_y), len(splits.test_y))
+    if sizes != tuple(recorded.split_sizes):
+        raise RecordError(f"the data at {recorded.data or 'the built-in generator'} has splits {sizes}, but the "
+                          f"experiment started on {tuple(recorded.split_sizes)}; it cannot be used with other data")
+    return splits, quality
 
 
 def status_of(folder: Path) -> str | None:
