@@ -6,7 +6,8 @@ full run minus the best's, and its seconds per epoch over the best's (time only 
 runs in this experiment: the search's own run shared the machine with other trials); the mean over seeds with
 a 95% t interval (n − 1 degrees of freedom). An ablation *decides* that the best's choice is
 worth something when its paired t-test survives Holm's correction over all the ablations and
-each side has at least `MIN_TRIALS_PER_SIDE` seeds. A run that diverged is counted as diverged,
+each side has at least `MIN_TRIALS_PER_SIDE` seeds (under `MEANINGFUL`, a point, it is called
+small). A run that diverged is counted as diverged,
 never averaged in as a low accuracy. The best learning rate at a batch size is the swept rate
 with the highest mean accuracy; the rates within noise of it are those whose paired difference
 with it has an interval that holds zero.
@@ -31,6 +32,8 @@ from trainables.hyperparameters import NAMES
 
 CONFIDENCE = 0.95
 ALPHA = 1 - CONFIDENCE
+MEANINGFUL = 0.01
+"""An accuracy effect under a point is real perhaps, but not worth acting on (it is called small)."""
 BEST, ABLATION, LR_SWEEP, BATCH_SWEEP, INTERACTION = "best", "ablation", "lr sweep", "batch sweep", "interaction"
 RUN_COLUMNS = ("arm", "kind", "changed", "step", "sweep_batch_size", "seed", "own", "val_acc", "seconds", "state",
                *NAMES)

@@ -16,8 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from reports.evidence.explained import (ABLATION, BATCH_SWEEP, BEST, BestLearningRate, arm_effects, best_lrs,
-                                        best_spread, explain_runs)
+from reports.evidence.explained import (ABLATION, BATCH_SWEEP, BEST, MEANINGFUL, BestLearningRate, arm_effects,
+                                        best_lrs, best_spread, explain_runs)
 from reports.evidence.rules import MIN_TRIALS_PER_SIDE, interval_text, join_names, name_of, points, ratio_text
 from reports.experiment import Experiment
 from reports.figures.panel import Panel, no_figure
@@ -59,10 +59,14 @@ def explain_sentence(effects: pd.DataFrame, runs: pd.DataFrame, sweeps: list[Bes
     seeds = int(runs["seed"].nunique())
     parts = [_spread_sentence(spread)]
     ablations = effects[effects["kind"] == ABLATION]
-    worth = ablations[ablations["decided"]].sort_values("difference")
+    decided = ablations[ablations["decided"]].sort_values("difference")
+    worth = decided[decided["difference"].abs() >= MEANINGFUL]
     if len(worth):
         parts.append("Of the best's choices, " + "; ".join(_worth(row) for _, row in worth.iterrows())
                      + " (Holm-corrected over the ablations).")
+    small = decided[decided["difference"].abs() < MEANINGFUL]
+    if len(small):
+        parts.append("Real but under a point: " + "; ".join(_worth(row) for _, row in small.iterrows()) + ".")
     undecided = ablations[~ablations["decided"] & (ablations["diverged"] == 0)]
     if len(undecided):
         parts.append(f"Not distinguishable from their references with {plural(seeds, 'seed')}: "
@@ -100,21 +104,23 @@ def _lr_sentences(sweeps: list[BestLearningRate], seeds: int) -> list[str]:
     parts = []
     for sweep in sweeps:
         within = [format_value(lr) for lr in sweep.within if lr != sweep.best_lr]
-        parts.append(f"At batch {sweep.batch_size} the best learning rate tried is {format_value(sweep.best_lr)}"
-                     + (f" ({', '.join(within)} within noise of it)" if within else " (every other rate tried is "
-                                                                                    "below it beyond noise)"))
+        parts.append(f"at batch {sweep.batch_size} the best learning rate tried is {format_value(sweep.best_lr)}"
+                     + (f" ({', '.join(within)} within noise of it)" if within else
+                        " (every other rate tried is below it beyond noise)"))
     text = "; ".join(parts) + "."
+    text = text[0].upper() + text[1:]
     if len(sweeps) == 2:
         small, large = sorted(sweeps, key=lambda s: s.batch_size)
-        if small.best_lr == large.best_lr:
-            text += " The best learning rate does not move between these batch sizes."
-        elif set(small.within) & set(large.within):
-            text += (f" Cannot tell with {plural(seeds, 'seed')} whether the best learning rate moves with the batch "
-                     f"size: the rates within noise at the two batch sizes overlap.")
-        else:
+        overlap = set(small.within) & set(large.within)
+        if not overlap:
             direction = "rises" if large.best_lr > small.best_lr else "falls"
             text += (f" The best learning rate {direction} with the batch size"
                      + (", as the study found" if direction == "rises" else "") + ".")
+        elif small.best_lr == large.best_lr and len(small.within) == len(large.within) == 1:
+            text += " The best learning rate does not move between these batch sizes: the others are below it at both."
+        else:
+            text += (f" Cannot tell with {plural(seeds, 'seed')} whether the best learning rate moves with the batch "
+                     "size: the rates within noise of the best at the two batch sizes overlap.")
     return [text]
 
 
@@ -174,7 +180,9 @@ def _verdict(row: pd.Series) -> str:
     if row["diverged"] and not row["seeds"]:
         return "diverged in every seed"
     if row["kind"] == ABLATION:
-        return "decided (Holm)" if row["decided"] else "not distinguishable"
+        if not row["decided"]:
+            return "not distinguishable"
+        return "decided (Holm)" if abs(row["difference"]) >= MEANINGFUL else "real but under a point"
     if math.isfinite(row["low"]) and (row["low"] > 0 or row["high"] < 0):
         return "differs (interval excludes 0)"
     return "within noise"

@@ -161,9 +161,9 @@ def trimmed(arms: list[Arm], cost_s: Callable[[list[Arm]], float], budget_s: flo
 
     def order(arm: Arm) -> tuple:
         if arm.kind == INTERACTION:
-            return (0, -abs(math.log(arm.step)) if arm.step else 0.0)
+            return (0, -_distance(arm.step))
         if arm.kind in (LR_SWEEP, BATCH_SWEEP):
-            return (1, -abs(math.log(arm.step)))
+            return (1, -_distance(arm.step))
         return (2, promise.get(arm.name, math.inf))
 
     kept, dropped = list(arms), []
@@ -175,13 +175,20 @@ def trimmed(arms: list[Arm], cost_s: Callable[[list[Arm]], float], budget_s: flo
     return kept, dropped
 
 
+def _distance(step: float | None) -> float:
+    """How far a sweep's step goes, in decades (÷10 and ×10 alike)."""
+    return round(abs(math.log10(step)), 9) if step else 0.0
+
+
 def _lr_sweep(config: dict[str, Any], space: SearchSpace, batch: int, kind: str) -> list[Arm]:
     arms = []
     distribution = _distribution(space, "lr", config)
     for step in LR_STEPS:
         lr = config["lr"] * step
-        if distribution is not None and not distribution.low <= lr <= distribution.high:
-            continue
+        if distribution is not None:
+            if not distribution.low * (1 - 1e-9) <= lr <= distribution.high * (1 + 1e-9):
+                continue
+            lr = min(max(lr, distribution.low), distribution.high)
         where = f" at batch {batch}" if kind == INTERACTION else ""
         arms.append(Arm(f"lr {_step_text(step)}{where}", kind, {**config, "lr": lr}, "lr", lr, config["lr"], step,
                         batch))
