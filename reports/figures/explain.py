@@ -15,6 +15,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+from scipy import stats
 
 from reports.evidence.explained import (ABLATION, BATCH_SWEEP, BEST, MEANINGFUL, BestLearningRate, arm_effects,
                                         best_lrs, best_spread, explain_runs)
@@ -73,9 +74,20 @@ def explain_sentence(effects: pd.DataFrame, runs: pd.DataFrame, sweeps: list[Bes
                      f"{join_names(list(undecided['changed']))}; more seeds would decide.")
     broke = effects[effects["diverged"] > 0]
     for _, row in broke.iterrows():
-        parts.append(f"{row['arm']} diverged in {row['diverged']} of {row['diverged'] + row['seeds']} seeds.")
+        parts.append(f"{change_text(row).capitalize()} diverged in {row['diverged']} of "
+                     f"{row['diverged'] + row['seeds']} seeds.")
     parts += _lr_sentences(sweeps, seeds)
     return " ".join(parts)
+
+
+def change_text(row: pd.Series) -> str:
+    """An arm as a sentence names it: "batch norm True → False", "learning rate ×3 at batch 256"."""
+    if row["kind"] == ABLATION:
+        return f"{name_of(row['changed'])} {format_value(row['base'])} → {format_value(row['value'])}"
+    step = row["step"]
+    words = f"×{step:g}" if step >= 1 else f"÷{1 / step:g}"
+    where = f" at batch {int(row['sweep_batch_size'])}" if row["kind"] == "interaction" else ""
+    return f"{name_of(row['changed'])} {words}{where}"
 
 
 def _spread_sentence(spread: pd.DataFrame) -> str:
@@ -125,44 +137,61 @@ def _lr_sentences(sweeps: list[BestLearningRate], seeds: int) -> list[str]:
 
 
 def _draw(effects: pd.DataFrame, runs: pd.DataFrame, sweeps: list[BestLearningRate]) -> go.Figure:
+    ablations = effects[effects["kind"] == ABLATION]
+    table_px, curves_px = 60 + 26 * (len(ablations) + 1), 420
     figure = make_subplots(rows=2, cols=2, specs=[[{"type": "table", "colspan": 2}, None], [{}, {}]],
-                           row_heights=[0.55, 0.45], vertical_spacing=0.08,
-                           subplot_titles=("", "validation accuracy over the learning-rate sweep",
-                                           "validation accuracy over the batch-size sweep"))
-    figure.add_trace(_table(effects, runs), row=1, col=1)
+                           row_heights=[table_px, curves_px], vertical_spacing=90 / (table_px + curves_px),
+                           subplot_titles=("", "the learning-rate sweep (mean over seeds, 95% interval)",
+                                           "the batch-size sweep (mean over seeds, 95% interval)"))
+    figure.add_trace(_table(ablations, runs), row=1, col=1)
     colours = ("#1f77b4", "#d62728")
+    complete = runs[runs["state"] == "complete"]
+    lrs = set()
     for sweep, colour in zip(sweeps, colours):
-        curve = sweep.curve
-        figure.add_trace(go.Scatter(
-            x=curve["lr"], y=curve["val_acc"], mode="lines+markers", name=f"batch {sweep.batch_size}",
-            line={"color": colour}, error_y={"type": "data", "symmetric": False, "color": colour,
-                                             "array": (curve["high"] - curve["difference"]).fillna(0),
-                                             "arrayminus": (curve["difference"] - curve["low"]).fillna(0)},
-            hovertext=[f"lr {format_value(lr)} at batch {sweep.batch_size}: {acc:.1%} over {n} seeds"
-                       for lr, acc, n in curve[["lr", "val_acc", "seeds"]].itertuples(index=False)],
-            hoverinfo="text"), row=2, col=1)
-    batch = _batch_curve(runs)
-    if not batch.empty:
-        figure.add_trace(go.Scatter(x=batch["batch_size"], y=batch["val_acc"], mode="lines+markers",
-                                    name="batch sweep", line={"color": "#2ca02c"}), row=2, col=2)
-    figure.update_xaxes(type="log", title="learning rate", row=2, col=1)
-    figure.update_xaxes(type="log", title="batch size", row=2, col=2)
-    figure.update_yaxes(tickformatstops=PERCENT_TICKS, row=2)
+        at_batch = complete[(complete["batch_size"] == sweep.batch_size) & complete["lr"].isin(sweep.curve["lr"])]
+        _add_curve(figure, at_batch, "lr", f"batch {sweep.batch_size}", colour, col=1)
+        lrs |= set(sweep.curve["lr"])
+    batch = complete[complete["kind"].isin((BEST, BATCH_SWEEP))]
+    if batch["batch_size"].nunique() > 1:
+        _add_curve(figure, batch, "batch_size", "batch sweep", "#2ca02c", col=2)
+    figure.update_xaxes(type="log", title="learning rate", tickvals=sorted(lrs), tickformat=".2g", row=2, col=1)
+    figure.update_xaxes(type="log", title="batch size", tickvals=sorted(batch["batch_size"].unique()), row=2, col=2)
+    shown = complete[complete["kind"] != ABLATION]["val_acc"]
+    span = [max(0.0, shown.min() - 0.05), min(1.0, shown.max() + 0.05)] if len(shown) else [0.0, 1.0]
+    figure.update_yaxes(tickformatstops=PERCENT_TICKS, title="val acc, last epoch", range=span, row=2, col=1)
+    figure.update_yaxes(tickformatstops=PERCENT_TICKS, range=span, row=2, col=2)
     figure.update_layout(title="What made the best model: controlled runs around it",
                          legend={"orientation": "h", "y": -0.12})
-    return tidy(figure, height=max(760, 420 + 28 * len(effects)))
+    return tidy(figure, height=table_px + curves_px + 200)
 
 
-def _table(effects: pd.DataFrame, runs: pd.DataFrame) -> go.Table:
-    rows = effects.sort_values("difference", na_position="last")
+def _add_curve(figure: go.Figure, runs: pd.DataFrame, by: str, name: str, colour: str, col: int) -> None:
+    """Mean accuracy per value of `by` with its 95% t interval over seeds, and each seed's run faintly."""
+    summary = runs.groupby(by)["val_acc"].agg(["mean", "std", "count"]).sort_index()
+    half = [stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) if n > 1 else 0.0
+            for sd, n in zip(summary["std"].fillna(0), summary["count"])]
+    figure.add_trace(go.Scatter(
+        x=summary.index, y=summary["mean"], mode="lines+markers", name=name, line={"color": colour},
+        error_y={"type": "data", "array": half, "color": colour},
+        hovertext=[f"{name}, {by.replace('_', ' ')} {format_value(v)}: {m:.1%} over {n} seeds"
+                   for v, m, n in zip(summary.index, summary["mean"], summary["count"])], hoverinfo="text"),
+        row=2, col=col)
+    figure.add_trace(go.Scatter(x=runs[by], y=runs["val_acc"], mode="markers", showlegend=False, hoverinfo="skip",
+                                marker={"color": colour, "size": 5, "opacity": 0.35}), row=2, col=col)
+
+
+def _table(ablations: pd.DataFrame, runs: pd.DataFrame) -> go.Table:
+    rows = ablations.sort_values("difference", na_position="first")
     spread = best_spread(runs)
     done = spread[spread["state"] == "complete"]["val_acc"]
-    header = ["change", "kind", "val acc (mean over seeds)", "effect on val acc", "s / epoch", "verdict"]
-    best_row = ["the best itself", BEST, f"{done.mean():.1%}" if len(done) else "–",
+    header = ["the best's choice → its reference", "val acc (mean over seeds)", "effect on val acc",
+              "s / epoch", "verdict"]
+    best_row = ["the best itself", f"{done.mean():.1%}" if len(done) else "–",
                 f"sd {100 * done.std(ddof=1):.1f} points over {len(done)} seeds" if len(done) > 1 else "–", "1×", ""]
     means = runs.groupby("arm")["val_acc"].mean()
     cells = [best_row] + [[
-        row["arm"], row["kind"], f"{means.get(row['arm'], math.nan):.1%}",
+        change_text(row),
+        f"{means.get(row['arm'], math.nan):.1%}" if row["seeds"] else "–",
         (f"{100 * row['difference']:+.1f} points ({interval_text(row['low'], row['high'])})"
          if math.isfinite(row["low"]) else f"{100 * row['difference']:+.1f} points (one seed)")
         if math.isfinite(row["difference"]) else "diverged",
@@ -172,25 +201,17 @@ def _table(effects: pd.DataFrame, runs: pd.DataFrame) -> go.Table:
         _verdict(row)] for _, row in rows.iterrows()]
     columns = list(map(list, zip(*cells)))
     fill = ["#f3f3f3"] + ["#fde8e8" if row["decided"] else "white" for _, row in rows.iterrows()]
-    return go.Table(header={"values": [f"<b>{h}</b>" for h in header], "fill_color": "#dde4ee", "align": "left"},
+    return go.Table(columnwidth=[2.2, 1.2, 2.2, 1.6, 1.4],
+                    header={"values": [f"<b>{h}</b>" for h in header], "fill_color": "#dde4ee", "align": "left"},
                     cells={"values": columns, "fill_color": [fill] * len(header), "align": "left", "height": 24})
 
 
 def _verdict(row: pd.Series) -> str:
     if row["diverged"] and not row["seeds"]:
         return "diverged in every seed"
-    if row["kind"] == ABLATION:
-        if not row["decided"]:
-            return "not distinguishable"
-        return "decided (Holm)" if abs(row["difference"]) >= MEANINGFUL else "real but under a point"
-    if math.isfinite(row["low"]) and (row["low"] > 0 or row["high"] < 0):
-        return "differs (interval excludes 0)"
-    return "within noise"
-
-
-def _batch_curve(runs: pd.DataFrame) -> pd.DataFrame:
-    part = runs[runs["kind"].isin((BEST, BATCH_SWEEP)) & (runs["state"] == "complete")]
-    return part.groupby("batch_size", as_index=False)["val_acc"].mean().sort_values("batch_size")
+    if not row["decided"]:
+        return "not distinguishable"
+    return "decided (Holm)" if abs(row["difference"]) >= MEANINGFUL else "real but under a point"
 
 
 __all__ = ["explain_section", "explain_sentence"]

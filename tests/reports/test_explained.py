@@ -87,7 +87,7 @@ def test_the_section_says_what_was_decided_and_what_was_not(explained):
     text = panel.takeaway
     assert "batch norm True over False is worth +10.0 points" in text
     assert "Not distinguishable from their references with 3 seeds: dropout" in text
-    assert "lr ×10 diverged in 3 of 3 seeds" in text
+    assert "Learning rate ×10 diverged in 3 of 3 seeds" in text
     assert "at batch 64 the best learning rate tried is 0.03" in text.lower()
     assert "The best learning rate rises with the batch size, as the study found" in text
     assert "over 3 seeds: 50.0%, 52.0%, 48.0%" in text and panel.figure is not None
