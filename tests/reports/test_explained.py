@@ -98,3 +98,12 @@ def test_a_search_without_controlled_runs_is_told_how_to_get_them(tmp_path):
     panel = explain_section(load_experiment(folder))
     assert panel.figure is None and f"python -m search.explain {folder}" in panel.takeaway
     assert "What made the best model" in build_report(folder).read_text(encoding="utf-8")
+
+
+def test_controlled_findings_carry_what_the_ablations_decided_to_the_other_sections(explained):
+    from reports.evidence.explained import controlled_findings
+    found = {(f.factor, f.question): f for f in controlled_findings(explained)}
+    accuracy = found[("batch_norm", "accuracy")]
+    assert accuracy.kind == "driver" and accuracy.detail.startswith("True over False: +10.0 points")
+    assert ("dropout", "accuracy") not in found  # not decided: the search's own verdict stands
+    assert found[("batch_norm", "time")].detail.startswith("False vs True: 0.80×")
