@@ -18,6 +18,7 @@ STATES = (COMPLETE, PRUNED, DIVERGED, FAILED)
 SEARCH, SCHEDULER, OBJECTIVE, NO_EARLY_STOPPING = "search", "scheduler", "objective", "none"
 SPACE, SPACE_FILE, SPACE_SPEC = "space", "space_file", "space_spec"  # a space from a file: its name and content
 FINISHED, INTERRUPTED = "finished", "interrupted"
+STALLED = "stalled"  # summary status: ended by --max-wait-s, its trials waiting for resources no node had
 
 _ARROW_TYPES = {str: pa.string(), float: pa.float64(), int: pa.int64(), bool: pa.bool_()}
 HYPERPARAMETER_FIELDS = [pa.field(row.name, _ARROW_TYPES[row.kind]) for row in TABLE]
@@ -29,7 +30,8 @@ TRIALS_SCHEMA = pa.schema([
     pa.field("train_time_s", pa.float64()), pa.field("full_run_time_s", pa.float64()),
     pa.field("full_run_time_projected", pa.bool_()), pa.field("epochs", pa.int64()), pa.field("max_epochs", pa.int64()),
     pa.field("param_count", pa.int64()), pa.field("images_per_s", pa.float64()), pa.field("precision", pa.string()),
-    pa.field("node", pa.string()), pa.field("device", pa.string()), pa.field("error", pa.string()),
+    pa.field("nodes", pa.list_(pa.string())), pa.field("node_losses", pa.int64()), pa.field("device", pa.string()),
+    pa.field("fail_reason", pa.string()),
 ])
 PLAN_SCHEMA = pa.schema([
     pa.field("arm", pa.string()), pa.field("kind", pa.string()), pa.field("changed", pa.string()),
@@ -50,4 +52,4 @@ EPOCHS_SCHEMA = pa.schema([
 
 __all__ = ["COMPLETE", "DIVERGED", "EPOCHS_SCHEMA", "FAILED", "FINISHED", "HYPERPARAMETERS", "INTERRUPTED",
            "NO_EARLY_STOPPING", "OBJECTIVE", "PLAN_SCHEMA", "PRUNED", "SCHEDULER", "SEARCH", "SPACE", "SPACE_FILE",
-           "SPACE_SPEC", "STATES", "TRIALS_SCHEMA"]
+           "SPACE_SPEC", "STALLED", "STATES", "TRIALS_SCHEMA"]

@@ -19,8 +19,10 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from experiment.files import BEST_DIR, EPOCHS_FILE, REPORT_FILE, SUMMARY_FILE, TRIALS_FILE, write_json_atomically
-from experiment.schema import FINISHED, INTERRUPTED, NO_EARLY_STOPPING, OBJECTIVE, SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC
+from experiment.schema import (FINISHED, INTERRUPTED, NO_EARLY_STOPPING, OBJECTIVE, SCHEDULER, SEARCH, SPACE,
+                               SPACE_FILE, SPACE_SPEC, STALLED)
 from search import interruption
+from search.local_ray import keep_local_ray_on_loopback
 from search.options import (DEFAULTS, UsageError, build_parser, given_flags, load_space, resolve_options,
                             train_subset)
 from search.record import RecordedSearch, RecordError, read_record, recorded_splits, write_record
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         print_data(plan.splits)
         for warning in plan.quality.warnings:
             print(f"search.run: warning: {warning}", file=sys.stderr)
+        keep_local_ray_on_loopback()  # before Ray is first imported, just below
         from search.cluster_checks import check_cluster
         from search.tuner import connect_ray
 
@@ -100,6 +103,7 @@ def resume_plan(args) -> Plan:
 
 def run(plan: Plan) -> int:
     from search.best import evaluate_best
+    from search.callbacks import stall
     from search.tuner import run_search
 
     options = plan.search.options
@@ -120,9 +124,14 @@ def run(plan: Plan) -> int:
         return interruption.INTERRUPTED_EXIT_STATUS
     best = evaluate_best(results, plan.splits, folder, optuna_numbers(folder).get, options.max_epochs,
                          options.max_train_time_s)
-    summary = write_summary(plan, best, wall_time_s=time.time() - started, status=FINISHED)
-    report = build_report(folder)
+    stalled = stall()
+    summary = write_summary(plan, best, wall_time_s=time.time() - started, status=STALLED if stalled else FINISHED)
+    report = build_report(folder) if summary["trials"] else None  # a report needs a trial
     print_summary(summary, report)
+    if stalled:  # no node could hold its trials: the results so far are written, but the search did not finish
+        print(f"search.run: error: search ended: {stalled}; results so far in {display_path(folder)}",
+              file=sys.stderr)
+        return 2
     return 0
 
 
@@ -197,7 +206,8 @@ def print_summary(summary: dict[str, Any], report: Path | None) -> None:
     best = summary["best"]
     lines = ["", f"== {summary['name']} ({summary['space']}) finished in {summary['wall_time_s']:.0f} s",
              f"data:    {summary['data']['description']}",
-             "trials:  " + ", ".join(f"{state} {n}" for state, n in sorted(summary["trials"].items()))]
+             "trials:  " + (", ".join(f"{state} {n}" for state, n in sorted(summary["trials"].items()))
+                            or "none ran")]
     if best is None:
         lines.append("best:    no trial produced a checkpoint")
     else:

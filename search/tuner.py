@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +21,11 @@ import optuna
 import pyarrow.fs
 import ray
 from ray import tune
-from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler
+from ray.tune.schedulers import ASHAScheduler, TrialScheduler
 
-from search.callbacks import CpuFallbackWarning, ForwardInterruption, ParquetResults, ProgressLine
+from search.callbacks import (CpuFallbackWarning, ForwardInterruption, ParquetResults, ProgressLine, RecoveryNotice,
+                              StopWhenStalled, WaitWatch)
+from search.local_ray import is_loopback, joins_cluster
 from search.options import OBJECTIVES, SearchOptions
 from search.scheduling import PARETO_QUALITIES, RANKINGS, SchedulerState, SuccessiveHalving, pareto_ranking
 from search.study import AskTellGridSampler, CloseStudyAtEnd, TruthfulOptunaSearch
@@ -97,13 +100,12 @@ def trial_scheduler(*, prune: bool, max_epochs: int, grace_epochs: int, reductio
                     scheduler: str = "halving", objective: str = "accuracy", max_train_time_s: float | None = None,
                     ranking: str = "loss") -> TrialScheduler:
     """The project's successive halving (or Ray's stock ASHA, to compare against) over epochs;
-    a space that must not `prune` runs every trial to the end. `ranking` names the ranking at a
-    rung (`search.scheduling.RANKINGS`; with `--objective pareto`, the quality paired with time):
+    a space that must not `prune` runs every trial to the end (successive halving without
+    rungs: a trial resuming from its checkpoint still goes first, and one whose full run cannot
+    fit `max_train_time_s` still stops). `ranking` names the ranking at a rung
+    (`search.scheduling.RANKINGS`; with `--objective pareto`, the quality paired with time):
     the search uses "loss", the simulator compares the others."""
     if not prune or scheduler == "none":
-        if max_train_time_s is None:
-            return FIFOScheduler()
-        # No early stopping, but a trial whose full run cannot fit the limit still stops.
         return SuccessiveHalving(max_t=max_epochs, grace_period=max_epochs, max_full_run_time_s=max_train_time_s)
     if scheduler == "ray-asha":
         return ASHAScheduler(time_attr="training_iteration", max_t=max_epochs, grace_period=grace_epochs,
@@ -115,15 +117,21 @@ def trial_scheduler(*, prune: bool, max_epochs: int, grace_epochs: int, reductio
 
 
 def connect_ray() -> None:
-    """Join the cluster in RAY_ADDRESS (or the one `ray job submit` runs in), else start a local one."""
+    """Join the cluster in RAY_ADDRESS (or the one `ray job submit` runs in), else start a local
+    one whose servers listen on 127.0.0.1 only (`search.local_ray`)."""
     _quiet_ray_output()
     if not ray.is_initialized():
         # Trials print nothing worth reading; their errors land in Tune's error files and trials.parquet.
         # A local cluster needs no dashboard: it would only take CPU from the trials.
         # "local" starts a new cluster even when another one, started by `ray start`, is running here.
-        address = os.environ.get("RAY_ADDRESS") or "local"
-        ray.init(address=address, logging_level="WARNING", log_to_driver=False,
-                 include_dashboard=False if address == "local" else None)
+        local = not joins_cluster()
+        ray.init(address="local" if local else os.environ["RAY_ADDRESS"], logging_level="WARNING",
+                 log_to_driver=False, include_dashboard=False if local else None)
+        address = ray.util.get_node_ip_address()
+        if local and not is_loopback(address):
+            print(f"search.run: warning: the local Ray cluster listens on {address}, not on 127.0.0.1 only: Ray was "
+                  "imported before search.local_ray.keep_local_ray_on_loopback() could keep it there",
+                  file=sys.stderr)
 
 
 def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> tune.ResultGrid:
@@ -138,17 +146,17 @@ def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> 
         return tuner.fit()
 
     searcher = optuna_searcher(options)
+    waits = WaitWatch(options.max_wait_s)
     scheduler = trial_scheduler(prune=options.space.prune, max_epochs=options.max_epochs,
                                 grace_epochs=options.grace_epochs, reduction_factor=options.reduction_factor,
                                 scheduler=options.scheduler, objective=options.objective,
                                 max_train_time_s=options.max_train_time_s)
     callbacks = [
         ParquetResults(options.experiment_dir, options.max_epochs, searcher.optuna_trial_number, searcher.baseline_of),
-        ProgressLine(options.max_epochs, options.samples), CpuFallbackWarning(), CloseStudyAtEnd(searcher),
-        ForwardInterruption(),
+        waits, ProgressLine(options.max_epochs, options.samples, waits=waits), RecoveryNotice(options.max_failures),
+        CpuFallbackWarning(),
+        CloseStudyAtEnd(searcher), ForwardInterruption(), SchedulerState(scheduler),
     ]
-    if type(scheduler) is not FIFOScheduler:  # FIFO has no state (and no save)
-        callbacks.append(SchedulerState(scheduler))
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
@@ -156,7 +164,7 @@ def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> 
             num_samples=options.samples, max_concurrent_trials=options.max_concurrent,
             time_budget_s=options.time_budget_s, reuse_actors=True,
         ),
-        run_config=trials_run_config(ray_storage(options), callbacks),
+        run_config=trials_run_config(ray_storage(options), callbacks, options.max_failures),
     )
     return tuner.fit()
 
@@ -169,17 +177,21 @@ def fer_trainable(options: SearchOptions, splits: Splits, train: Callable = trai
     return tune.with_resources(trainable, {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
 
 
-def trials_run_config(storage: tuple[str, str, pyarrow.fs.FileSystem | None], callbacks: list) -> tune.RunConfig:
+def trials_run_config(storage: tuple[str, str, pyarrow.fs.FileSystem | None], callbacks: list,
+                      max_failures: int) -> tune.RunConfig:
     """Where Tune keeps the trials, and how it checkpoints and retries them, for any experiment
     of the project (a search, or the runs that explain it)."""
     storage_path, run_name, filesystem = storage
     return tune.RunConfig(
         name=run_name, storage_path=storage_path, storage_filesystem=filesystem, callbacks=callbacks, verbose=0,
+        stop=StopWhenStalled(),
         # One checkpoint kept per trial (besides its latest) makes Tune snapshot the
         # experiment after every epoch: a resumed search repeats at most the epoch in flight.
         checkpoint_config=tune.CheckpointConfig(num_to_keep=1, checkpoint_score_attribute=METRIC,
                                                 checkpoint_score_order=MODE),
-        failure_config=tune.FailureConfig(max_failures=1),
+        # Only faults reach Ray (a lost node, actor or raylet): the training's own exceptions
+        # are results (`search.outcome`). Each fault sends the trial back to its last checkpoint.
+        failure_config=tune.FailureConfig(max_failures=max_failures),
     )
 
 
@@ -214,6 +226,11 @@ def _quiet_ray_output() -> None:
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     # Tune's own stop and "Tuner.restore(...)" notices: search.run says the same in its own terms.
     logging.getLogger("ray.tune.tune").setLevel(logging.ERROR)
+    # A trial's fault is one line of search.callbacks.RecoveryNotice, not a traceback per node lost.
+    os.environ.setdefault("TUNE_PRINT_ALL_TRIAL_ERRORS", "0")
+    # "No trial is running and no new trial has been started within the last 60 seconds": the
+    # progress line says what waiting trials need, and --max-wait-s bounds the wait.
+    logging.getLogger("ray.tune.execution.insufficient_resources_manager").setLevel(logging.ERROR)
     # Token authentication is Ray's default for a local cluster: a notice, not news, at every start.
     logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
     # "A new study created in RDB": the command prints where the study is at its end.

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from experiment.files import (BEST_DIR, EPOCHS_FILE, EXPLAIN_DIR, PLAN_FILE, SUMMARY_FILE, TRIALS_FILE,
                               write_atomically, write_json_atomically)
-from experiment.schema import FINISHED, INTERRUPTED, PLAN_SCHEMA
+from experiment.schema import FINISHED, INTERRUPTED, PLAN_SCHEMA, STALLED
 from search import interruption
 from search.explain.design import Run
 from search.explain.plan import Plan, best_run_is_full, make_plan
@@ -195,12 +195,19 @@ def execute(job: Job) -> int:
     with interruption.graceful_interruption(resume_command):
         run_explain(job.search.options, job.splits, job.plan.runs, job.folder, job.storage_url, STUDY_NAME,
                     job.resume)
-    status = INTERRUPTED if interruption.requested() else FINISHED
+    from search.callbacks import stall
+
+    stalled = stall()
+    status = INTERRUPTED if interruption.requested() else STALLED if stalled else FINISHED
     write_json_atomically(job.folder / SUMMARY_FILE, {"status": status, "wall_time_s": round(time.time() - started, 1),
                                                       "study": STUDY_NAME, "storage": job.storage_url})
     if status == INTERRUPTED:
         print(f"\n== explain interrupted; its state is saved. Resume with:\n{resume_command}")
         return interruption.INTERRUPTED_EXIT_STATUS
+    if stalled:
+        print(f"search.explain: error: explain ended: {stalled}; its runs so far are in {display_path(job.folder)}",
+              file=sys.stderr)
+        return 2
     report = build_report(job.search.options.experiment_dir)
     lines = ["", f"== explain of {job.search.options.study_name} finished in {time.time() - started:,.0f} s",
              f"results: {display_path(job.folder / TRIALS_FILE)}, {display_path(job.folder / PLAN_FILE)}"]

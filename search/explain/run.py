@@ -9,7 +9,7 @@ from pathlib import Path
 from ray import tune
 from ray.tune.search.basic_variant import BasicVariantGenerator
 
-from search.callbacks import ForwardInterruption, ParquetResults, ProgressLine
+from search.callbacks import ForwardInterruption, ParquetResults, ProgressLine, RecoveryNotice, WaitWatch
 from search.explain.design import Run
 from search.explain.study import ExplainStudy
 from search.options import SearchOptions
@@ -33,10 +33,10 @@ def run_explain(options: SearchOptions, splits: Splits, runs: list[Run], folder:
                                    resume_errored=True, storage_filesystem=filesystem)
         return tuner.fit()
     points = [{**run.config, SEED_KEY: run.seed} for run in runs if not run.own]
-    callbacks = [ParquetResults(folder, options.max_epochs, lambda trial_id: None),
-                 ProgressLine(options.max_epochs, len(points)),
-                 ExplainStudy(storage_url, study_name, runs, options.max_epochs),
-                 ForwardInterruption()]
+    waits = WaitWatch(options.max_wait_s)
+    callbacks = [ParquetResults(folder, options.max_epochs, lambda trial_id: None), waits,
+                 ProgressLine(options.max_epochs, len(points), waits=waits), RecoveryNotice(options.max_failures),
+                 ExplainStudy(storage_url, study_name, runs, options.max_epochs), ForwardInterruption()]
     tuner = tune.Tuner(
         trainable,
         param_space=dict.fromkeys(points[0]) if points else {},  # every key a preset point sets must exist
@@ -44,6 +44,6 @@ def run_explain(options: SearchOptions, splits: Splits, runs: list[Run], folder:
             metric=METRIC, mode=MODE, search_alg=BasicVariantGenerator(points_to_evaluate=points),
             num_samples=len(points), max_concurrent_trials=options.max_concurrent, reuse_actors=True,
         ),
-        run_config=trials_run_config(storage, callbacks),
+        run_config=trials_run_config(storage, callbacks, options.max_failures),
     )
     return tuner.fit()
