@@ -33,6 +33,7 @@ from search import interruption
 from search.explain.design import Run
 from search.explain.plan import Plan, best_run_is_full, make_plan
 from search.explain.study import add_run, distributions
+from search.local_ray import keep_local_ray_on_loopback
 from search.options import OneLineParser, UsageError
 from search.record import RecordedSearch, RecordError, load_record, recorded_splits, status_of
 from search.run import build_report, display_path
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    keep_local_ray_on_loopback()  # before Ray is first imported (to count the trial slots)
     try:
         job = resume_job(args) if args.resume else new_job(args)
         print(job.plan.describe() if not job.resume else f"Resuming the explain experiment in "
