@@ -32,7 +32,6 @@ from experiment.schema import FINISHED, INTERRUPTED, PLAN_SCHEMA, STALLED
 from search import interruption
 from search.explain.design import Run
 from search.explain.plan import Plan, best_run_is_full, make_plan
-from search.explain.study import add_run, distributions
 from search.local_ray import keep_local_ray_on_loopback
 from search.options import OneLineParser, UsageError
 from search.record import RecordedSearch, RecordError, load_record, recorded_splits, status_of
@@ -173,6 +172,8 @@ def trial_slots(options) -> int:
 
 def write_start(job: Job) -> None:
     """explain/: its record, the plan, and the study holding the search's own run of the best."""
+    from search.explain.study import add_run, distributions  # imports Ray: only once the local cluster's address is set
+
     job.folder.mkdir(parents=True)
     write_json_atomically(job.folder / RECORD, {
         "seeds": job.plan.seeds, "slots": job.plan.slots, "expected_wall_s": round(job.plan.expected_wall_s, 1),
