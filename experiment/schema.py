@@ -20,6 +20,17 @@ SPACE, SPACE_FILE, SPACE_SPEC = "space", "space_file", "space_spec"  # a space f
 FINISHED, INTERRUPTED = "finished", "interrupted"
 STALLED = "stalled"  # summary status: ended by --max-wait-s, its trials waiting for resources no node had
 
+# summary.json's "best" (= best/metrics.json): the deliverable, what best/ holds. Besides the leading
+# model's trial_id, config, epoch and the deliverable's val_acc / test_acc / per_class, it says what
+# the model is (MODEL, in words; FLIP; MEMBERS) and what each step from the search's best checkpoint
+# to it added (STEPS, in STEP_NAMES order, each with its model, val_acc and test_acc).
+MODEL, FLIP, MEMBERS, STEPS, STEP = "model", "flip", "members", "steps", "step"
+SEARCH_BEST, FINAL_TRAINING, FLIP_STEP, ENSEMBLE = "search best", "final training", "flip", "ensemble"
+STEP_NAMES = (SEARCH_BEST, FINAL_TRAINING, FLIP_STEP, ENSEMBLE)
+DELIVERABLE = "deliverable"  # in a step: True for the step whose model best/ holds
+TEST_CHANGE = "test_acc_change"  # in a step after the first: [change, low, high] from the step before, 95% paired
+FINAL = "final"  # summary.json: the final training's plan and status (absent without one)
+
 _ARROW_TYPES = {str: pa.string(), float: pa.float64(), int: pa.int64(), bool: pa.bool_()}
 HYPERPARAMETER_FIELDS = [pa.field(row.name, _ARROW_TYPES[row.kind]) for row in TABLE]
 TRIALS_SCHEMA = pa.schema([
@@ -50,6 +61,7 @@ EPOCHS_SCHEMA = pa.schema([
     pa.field("reported_at", pa.float64()),
 ])
 
-__all__ = ["COMPLETE", "DIVERGED", "EPOCHS_SCHEMA", "FAILED", "FINISHED", "HYPERPARAMETERS", "INTERRUPTED",
-           "NO_EARLY_STOPPING", "OBJECTIVE", "PLAN_SCHEMA", "PRUNED", "SCHEDULER", "SEARCH", "SPACE", "SPACE_FILE",
-           "SPACE_SPEC", "STALLED", "STATES", "TRIALS_SCHEMA"]
+__all__ = ["COMPLETE", "DELIVERABLE", "DIVERGED", "ENSEMBLE", "EPOCHS_SCHEMA", "FAILED", "FINAL", "FINAL_TRAINING",
+           "FINISHED", "FLIP", "FLIP_STEP", "HYPERPARAMETERS", "INTERRUPTED", "MEMBERS", "MODEL", "NO_EARLY_STOPPING",
+           "OBJECTIVE", "PLAN_SCHEMA", "PRUNED", "SCHEDULER", "SEARCH", "SEARCH_BEST", "SPACE", "SPACE_FILE", "SPACE_SPEC", "STALLED",
+           "STATES", "STEP", "STEPS", "STEP_NAMES", "TEST_CHANGE", "TRIALS_SCHEMA"]

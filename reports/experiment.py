@@ -37,12 +37,14 @@ class Explained:
         plan: `plan.parquet`, a row per arm and seed (and per arm a budget dropped).
         trials, epochs: its runs, in the search's own file formats (`seed` tells repeats apart).
         summary: its `summary.json` (None while it runs, or if it was killed).
+        record: its `explain.json` (settings, and `best_trial`: the search's trial it explains).
     """
 
     plan: pd.DataFrame
     trials: pd.DataFrame
     epochs: pd.DataFrame
     summary: dict[str, Any] | None
+    record: dict[str, Any] | None = None  # explain.json: its settings, and `best_trial`, the search trial explained
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity, so models fitted on it can be cached per experiment
@@ -100,7 +102,8 @@ def _read_explained(folder: Path) -> Explained | None:
         epochs = _read_table(folder / files.EPOCHS_FILE, EPOCH_COLUMNS)
     except (ReportError, OSError, ValueError):
         return None
-    return Explained(plan=plan, trials=trials, epochs=epochs, summary=_read_summary(folder / files.SUMMARY_FILE))
+    return Explained(plan=plan, trials=trials, epochs=epochs, summary=_read_summary(folder / files.SUMMARY_FILE),
+                     record=_read_summary(folder / files.EXPLAIN_RECORD_FILE))
 
 
 def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""`python -m search.run --space NAME`: run a search, test the best trial, write results and report.
+"""`python -m search.run --space NAME`: run a search (then, if asked, its final training), test the
+deliverable once, write results and report.
 
 `python -m search.run --resume DIR` continues one whose driver was interrupted or killed.
 Ray and torch are imported only once a search is really about to start, so `--help`,
@@ -19,8 +20,8 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from experiment.files import BEST_DIR, EPOCHS_FILE, REPORT_FILE, SUMMARY_FILE, TRIALS_FILE, write_json_atomically
-from experiment.schema import (FINISHED, INTERRUPTED, NO_EARLY_STOPPING, OBJECTIVE, SCHEDULER, SEARCH, SPACE,
-                               SPACE_FILE, SPACE_SPEC, STALLED)
+from experiment.schema import (DELIVERABLE, FINAL, FINISHED, INTERRUPTED, MEMBERS, MODEL, NO_EARLY_STOPPING,
+                               OBJECTIVE, SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STALLED, STEP, STEPS)
 from search import interruption
 from search.local_ray import keep_local_ray_on_loopback
 from search.options import (DEFAULTS, UsageError, build_parser, given_flags, load_space, resolve_options,
@@ -122,9 +123,17 @@ def run(plan: Plan) -> int:
         write_summary(plan, None, wall_time_s=time.time() - started, status=INTERRUPTED)
         print(f"\n== {options.study_name} interrupted; its state is saved. Resume with:\n{resume_command}")
         return interruption.INTERRUPTED_EXIT_STATUS
-    best = evaluate_best(results, plan.splits, folder, optuna_numbers(folder).get, options.max_epochs,
-                         options.max_train_time_s)
     stalled = stall()
+    if options.final_training and not stalled:  # the search is done; the model comes after its final training
+        from search.final.command import FinalRequest, finalize, full_splits
+
+        write_summary(plan, None, wall_time_s=time.time() - started, status=FINISHED)
+        request = FinalRequest(options.final_epochs, options.final_budget_s, options.final_members,
+                               options.ensemble_rounds)
+        splits = plan.splits if plan.search.train_subset is None else full_splits(plan.search)
+        return finalize(plan.search, splits, request, search_results=results, program="search.run")
+    best = evaluate_best(results, plan.splits, folder, optuna_numbers(folder).get, options.max_epochs,
+                         options.max_train_time_s, ensemble_rounds=options.ensemble_rounds)
     summary = write_summary(plan, best, wall_time_s=time.time() - started, status=STALLED if stalled else FINISHED)
     report = build_report(folder) if summary["trials"] else None  # a report needs a trial
     print_summary(summary, report)
@@ -208,14 +217,26 @@ def print_summary(summary: dict[str, Any], report: Path | None) -> None:
              f"data:    {summary['data']['description']}",
              "trials:  " + (", ".join(f"{state} {n}" for state, n in sorted(summary["trials"].items()))
                             or "none ran")]
+    final = summary.get(FINAL)
+    if final:
+        epochs = "/".join(str(m["epochs"]) for m in final["members"])
+        wall = final.get("outcome", {}).get("wall_time_s")
+        lines.append(f"final:   {len(final['members'])} configuration(s) trained again on all "
+                     f"{final['train_images']:,} training images, {epochs} epochs"
+                     + (f", in {wall:.0f} s" if wall is not None else "") + f" ({final['status']})")
     if best is None:
         lines.append("best:    no trial produced a checkpoint")
     else:
         config = ", ".join(f"{k}={v}" for k, v in best["config"].items())
-        lines += [f"best:    trial {best['trial_id']} (Optuna #{best['optuna_number']}), epoch {best['epoch']}",
+        number = f" (Optuna #{best['optuna_number']})" if best.get("optuna_number") is not None else ""
+        one_model = len(best.get(MEMBERS) or [None]) == 1  # an ensemble's training time is not its leading model's
+        train_time = (f" | train time {best['train_time_s']:.1f} s"
+                      if best.get("train_time_s") is not None and one_model else "")
+        lines += [f"model:   {best.get(MODEL, 'trial ' + str(best['trial_id']))}",
+                  f"leading: trial {best['trial_id']}{number}, epoch {best['epoch']}",
                   f"config:  {config}",
-                  f"val_acc {best['val_acc']:.4f} | test_acc {best['test_acc']:.4f} ({best['test_split']}) | "
-                  f"train time {best['train_time_s']:.1f} s"]
+                  f"val_acc {best['val_acc']:.4f} | test_acc {best['test_acc']:.4f} ({best['test_split']}){train_time}"]
+        lines += [_step_line(step) for step in best.get(STEPS, [])]
     paths = summary["paths"]
     lines += [f"results: {paths['trials']}, {paths['epochs']}", f"best:    {paths['best']}/",
               f"summary: {paths['summary']}"]
@@ -223,6 +244,14 @@ def print_summary(summary: dict[str, Any], report: Path | None) -> None:
         lines.append(f"report:  {display_path(report)}")
     lines.append(f"review:  {summary['dashboard_command']}")
     print("\n".join(lines))
+
+
+def _step_line(step: dict[str, Any]) -> str:
+    """One step from the search's best checkpoint to the deliverable, as the summary prints it."""
+    chosen = "  <- best/" if step[DELIVERABLE] else ""
+    note = f" ({step['note']})" if step.get("note") else ""
+    figures = f"val_acc {step['val_acc']:.4f} | test_acc {step['test_acc']:.4f}"
+    return f"  {step[STEP]:<15} {figures}  {step[MODEL]}{note}{chosen}"
 
 
 if __name__ == "__main__":

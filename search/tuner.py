@@ -119,7 +119,7 @@ def trial_scheduler(*, prune: bool, max_epochs: int, grace_epochs: int, reductio
 def connect_ray() -> None:
     """Join the cluster in RAY_ADDRESS (or the one `ray job submit` runs in), else start a local
     one whose servers listen on 127.0.0.1 only (`search.local_ray`)."""
-    _quiet_ray_output()
+    quiet_ray_output()
     if not ray.is_initialized():
         # Trials print nothing worth reading; their errors land in Tune's error files and trials.parquet.
         # A local cluster needs no dashboard: it would only take CPU from the trials.
@@ -136,7 +136,7 @@ def connect_ray() -> None:
 
 def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> tune.ResultGrid:
     """Run every trial on the Ray cluster; with `resume`, continue the experiment Tune saved."""
-    _quiet_ray_output()
+    quiet_ray_output()
     connect_ray()
     trainable = fer_trainable(options, splits, replaying(train_fer))
     if resume:
@@ -216,7 +216,8 @@ def ray_storage(options: SearchOptions, folder: Path | None = None, suffix: str 
     return path, options.study_name + suffix, None
 
 
-def _quiet_ray_output() -> None:
+def quiet_ray_output() -> None:
+    """Ray's and Optuna's notices that the project's own lines already say, kept off the terminal."""
     # Tune's experiment box and TensorBoard hint come from its "new output"; the progress line is the view.
     os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
     # The snapshot per epoch above is intended; Tune would warn that it is frequent.

@@ -32,6 +32,7 @@ from trainables.models import build_model, count_parameters
 from trainables.standardize import Standardizer, fit_standardizer
 
 STATE_FILE = "state.pt"
+VAL_PROBABILITIES_FILE = "val_probabilities.npy"  # beside STATE_FILE: (validation images, 7) float32
 TRAINING_ERROR = "training_error"
 """Result key of a trial's last result when its training raised: "<ExceptionType>: <message>"."""
 Report = Callable[[dict[str, Any], "Path | None"], None]
@@ -126,7 +127,7 @@ def run_trial(hp: Hyperparameters, settings: TrialSettings, splits: Splits, repo
         epoch += 1
         train_time_s += stats.seconds
         eval_start = time.perf_counter()
-        val_loss, val_acc = evaluate(model, val_x, val_y, precision)
+        val_loss, val_acc, val_probabilities = evaluate(model, val_x, val_y, precision)
         metrics = {
             "epoch": epoch, "val_acc": val_acc, "val_loss": _finite_or_none(val_loss),
             "train_loss": _finite_or_none(stats.loss), "train_acc": stats.accuracy,
@@ -144,6 +145,7 @@ def run_trial(hp: Hyperparameters, settings: TrialSettings, splits: Splits, repo
                 "optimizer": optimizer.state_dict(), "lr_scheduler": lr_scheduler.state_dict(),
                 "generator": generator.get_state(), "generator_device": device.type, "epoch": epoch,
                 "train_time_s": train_time_s})
+            np.save(Path(checkpoint_dir) / VAL_PROBABILITIES_FILE, val_probabilities.cpu().numpy())
             report(metrics, Path(checkpoint_dir))
 
 

@@ -50,7 +50,8 @@ def explain_runs(experiment: Experiment) -> pd.DataFrame:
         return pd.DataFrame(columns=list(RUN_COLUMNS))
     plan = explained.plan[~explained.plan["dropped"]].copy()
     measured = _measured_runs(explained.trials, explained.epochs)
-    own_trial = ((experiment.summary or {}).get("best") or {}).get("trial_id")
+    own_trial = ((explained.record or {}).get("best_trial")
+                 or ((experiment.summary or {}).get("best") or {}).get("trial_id"))
     own = _measured_runs(experiment.trials[experiment.trials["trial_id"] == own_trial], experiment.epochs)
     keys = [*NAMES, "seed"]
     plan["seed"] = plan["seed"].astype(int)

@@ -39,12 +39,13 @@ class ParquetResults(tune.Callback):
 
     Args:
         folder: the experiment folder.
-        max_epochs: epochs of a full run, to tell complete from pruned trials.
+        max_epochs: epochs of a full run, to tell complete from pruned trials; or a function of a
+            trial's config giving its own (the final training's members train for different lengths).
         optuna_number: maps a Ray trial id to its Optuna trial number.
         baseline_of: maps a Ray trial id to the name of the baseline it replays, if any.
     """
 
-    def __init__(self, folder: Path, max_epochs: int, optuna_number: Callable[[str], int | None],
+    def __init__(self, folder: Path, max_epochs: int | Callable[[dict], int], optuna_number: Callable[[str], int | None],
                  baseline_of: Callable[[str], str | None] = lambda trial_id: None):
         self._folder = Path(folder)
         self._max_epochs = max_epochs
@@ -111,17 +112,18 @@ class ParquetResults(tune.Callback):
     def _trial_row(self, trial: Any, history: list[dict[str, Any]], errored: bool) -> dict[str, Any]:
         last = history[-1] if history else {}
         best = max(history, key=lambda r: r.get("val_acc") or 0.0) if history else {}
+        max_epochs = self._max_epochs(trial.config) if callable(self._max_epochs) else self._max_epochs
         error = self._errors.get(trial.trial_id)
         return {
             "trial_id": trial.trial_id, "optuna_number": self._optuna_number(trial.trial_id),
-            "state": trial_outcome(error or last, self._max_epochs, errored),
+            "state": trial_outcome(error or last, max_epochs, errored),
             "baseline": self._baseline_of(trial.trial_id),
             REUSED_FROM: last.get(REUSED_FROM), **Hyperparameters.from_config(hyperparameters(trial.config)).as_dict(),
             "seed": last.get("seed"),
             "best_val_acc": best.get("val_acc"), "best_epoch": epochs_of(best) if best else None,
             "last_val_acc": last.get("val_acc"), "train_time_s": last.get("train_time_s"),
-            **full_run_time(last, self._max_epochs, first_epoch_s(history)),
-            "epochs": epochs_of(last) if last else 0, "max_epochs": self._max_epochs,
+            **full_run_time(last, max_epochs, first_epoch_s(history)),
+            "epochs": epochs_of(last) if last else 0, "max_epochs": max_epochs,
             "param_count": last.get("param_count"), "precision": last.get("precision"),
             "nodes": self._nodes.get(trial.trial_id, []), "node_losses": trial.num_failures,
             "device": last.get("device"), "images_per_s": _mean([r.get("images_per_s") for r in history]),

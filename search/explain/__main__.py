@@ -26,12 +26,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiment.files import (BEST_DIR, EPOCHS_FILE, EXPLAIN_DIR, PLAN_FILE, SUMMARY_FILE, TRIALS_FILE,
-                              write_atomically, write_json_atomically)
+from experiment.files import (BEST_DIR, CONFIG_FILE, EPOCHS_FILE, EXPLAIN_DIR, EXPLAIN_RECORD_FILE, PLAN_FILE,
+                              SUMMARY_FILE, TRIALS_FILE, write_atomically, write_json_atomically)
 from experiment.schema import FINISHED, INTERRUPTED, PLAN_SCHEMA, STALLED
 from search import interruption
 from search.explain.design import Run
-from search.explain.plan import Plan, best_run_is_full, make_plan
+from search.explain.plan import BEST_TRIAL, Plan, best_run_is_full, make_plan, search_best_trial
 from search.local_ray import keep_local_ray_on_loopback
 from search.options import OneLineParser, UsageError
 from search.record import RecordedSearch, RecordError, load_record, recorded_splits, status_of
@@ -39,7 +39,6 @@ from search.run import build_report, display_path
 from trainables import DataError, Splits
 from trainables.hyperparameters import NAMES
 
-RECORD = "explain.json"  # in explain/: the settings and the plan's origin, written before the first run
 STUDY_NAME = "explain"
 
 
@@ -52,6 +51,7 @@ class Job:
     plan: Plan
     splits: Splits
     resume: bool
+    best_trial: str | None  # the search's trial whose configuration is explained
 
     @property
     def storage_url(self) -> str:
@@ -110,10 +110,12 @@ def new_job(args: argparse.Namespace) -> Job:
                          "move it away to start again (nothing was changed)")
     options = search.options
     trials, epochs = _read(options.experiment_dir / TRIALS_FILE), _read(options.experiment_dir / EPOCHS_FILE)
-    best = json.loads((options.experiment_dir / BEST_DIR / "config.json").read_text())
-    summary = json.loads((options.experiment_dir / SUMMARY_FILE).read_text())
-    best_trial = (summary.get("best") or {}).get("trial_id")
-    own_seed = options.seed if best_run_is_full(trials, best_trial, options.max_epochs) else None
+    if trials[~trials["state"].isin(("diverged", "failed"))]["best_val_acc"].notna().sum() == 0:
+        raise UsageError(f"{display_path(options.experiment_dir)} has no trial with a validation accuracy to explain")
+    best_trial = search_best_trial(trials)
+    best = {name: best_trial[name] for name in NAMES}
+    own_seed = (int(best_trial["seed"]) if pd.notna(best_trial.get("seed")) else options.seed) \
+        if best_run_is_full(trials, best_trial["trial_id"], options.max_epochs) else None
     seeds = [options.seed + i for i in range(args.seeds)]
     plan = make_plan(best, options.space, trials, epochs, seeds=seeds, own_seed=own_seed,
                      max_epochs=options.max_epochs, slots=trial_slots(options), budget_s=args.budget_s)
@@ -121,34 +123,35 @@ def new_job(args: argparse.Namespace) -> Job:
         raise UsageError(f"--budget-s {args.budget_s:g} is too small for even the best's own {args.seeds} runs "
                          f"(expected {plan.expected_wall_s:,.0f} s); raise it or lower --seeds")
     splits, _ = recorded_splits(search)
-    return Job(search, folder, plan, splits, resume=False)
+    return Job(search, folder, plan, splits, resume=False, best_trial=str(best_trial["trial_id"]))
 
 
 def resume_job(args: argparse.Namespace) -> Job:
     """The explain experiment `--resume` continues, as planned at its start."""
     if args.budget_s is not None or args.seeds != 3:
         raise UsageError("--resume takes the plan the explain experiment recorded; leave out --seeds and --budget-s")
-    search = load_record(args.experiment, "nothing to resume")
+    search = load_record(args.experiment, "search.explain --resume", "resume")
     folder = search.options.experiment_dir / EXPLAIN_DIR
-    if not (folder / RECORD).is_file():
+    if not (folder / EXPLAIN_RECORD_FILE).is_file():
         raise UsageError(f"{display_path(search.options.experiment_dir)} has no explain experiment to resume "
-                         f"({EXPLAIN_DIR}/{RECORD} is missing)")
+                         f"({EXPLAIN_DIR}/{EXPLAIN_RECORD_FILE} is missing)")
     if status_of(folder) == FINISHED:
         raise UsageError(f"the explain experiment in {display_path(folder)} already finished; nothing to resume")
     splits, _ = recorded_splits(search)
-    return Job(search, folder, recorded_plan(folder), splits, resume=True)
+    return Job(search, folder, recorded_plan(folder), splits, resume=True,
+               best_trial=json.loads((folder / EXPLAIN_RECORD_FILE).read_text()).get(BEST_TRIAL))
 
 
 def finished_search(folder: Path) -> RecordedSearch:
     """The recorded search of `folder`, which must have finished with a best model."""
-    search = load_record(folder, "nothing to explain")
+    search = load_record(folder, "search.explain", "explain")
     folder = search.options.experiment_dir
     status = status_of(folder)
     if status != FINISHED:
         state = f"its summary says {status}" if status else "it wrote no summary"
         raise UsageError(f"{display_path(folder)} has not finished ({state}); finish it first with python -m "
                          f"search.run --resume {display_path(folder)}")
-    if not (folder / BEST_DIR / "config.json").is_file():
+    if not (folder / BEST_DIR / CONFIG_FILE).is_file():
         raise UsageError(f"{display_path(folder)} has no best model ({BEST_DIR}/ is missing): no trial finished an "
                          "epoch, so there is nothing to explain")
     return search
@@ -175,18 +178,16 @@ def write_start(job: Job) -> None:
     from search.explain.study import add_run, distributions  # imports Ray: only once the local cluster's address is set
 
     job.folder.mkdir(parents=True)
-    write_json_atomically(job.folder / RECORD, {
-        "seeds": job.plan.seeds, "slots": job.plan.slots, "expected_wall_s": round(job.plan.expected_wall_s, 1),
+    write_json_atomically(job.folder / EXPLAIN_RECORD_FILE, {
+        BEST_TRIAL: job.best_trial, "seeds": job.plan.seeds, "slots": job.plan.slots, "expected_wall_s": round(job.plan.expected_wall_s, 1),
         "arms": [arm.name for arm in job.plan.arms], "dropped": [arm.name for arm in job.plan.dropped]})
     write_atomically(job.folder / PLAN_FILE, lambda tmp: pq.write_table(plan_table(job.plan), tmp))
     study = optuna.create_study(study_name=STUDY_NAME, storage=job.storage_url, direction="maximize")
     options = job.search.options
     epochs = _read(options.experiment_dir / EPOCHS_FILE)
     for run in (r for r in job.plan.runs if r.own):
-        summary = json.loads((options.experiment_dir / SUMMARY_FILE).read_text())
-        trial_id = summary["best"]["trial_id"]
-        history = epochs[epochs["trial_id"] == trial_id].sort_values("epoch").to_dict("records")
-        add_run(study, run, history, options.max_epochs, errored=False, ray_trial_id=trial_id,
+        history = epochs[epochs["trial_id"] == job.best_trial].sort_values("epoch").to_dict("records")
+        add_run(study, run, history, options.max_epochs, errored=False, ray_trial_id=job.best_trial,
                 dists=distributions(job.plan.runs))
 
 
@@ -238,7 +239,7 @@ def plan_table(plan: Plan) -> pa.Table:
 
 def recorded_plan(folder: Path) -> Plan:
     """The plan as explain/ recorded it (its runs rebuilt from plan.parquet)."""
-    record = json.loads((folder / RECORD).read_text())
+    record = json.loads((folder / EXPLAIN_RECORD_FILE).read_text())
     table = pq.read_table(folder / PLAN_FILE).to_pandas()
     runs: dict[tuple, Run] = {}
     for row in table[~table["dropped"]].itertuples(index=False):

@@ -128,6 +128,17 @@ def promise(arms: list[Arm], trials: pd.DataFrame) -> dict[str, float]:
     return found
 
 
+BEST_TRIAL = "best_trial"  # explain.json: the search's trial whose configuration is explained
+
+
+def search_best_trial(trials: pd.DataFrame) -> pd.Series:
+    """The search's best trial: the highest best validation accuracy among those that neither
+    diverged nor failed (its configuration is what the runs explain; the deliverable in best/ may
+    be a final training or an ensemble built from it)."""
+    measured = trials[~trials["state"].isin(("diverged", "failed"))].dropna(subset=["best_val_acc"])
+    return measured.loc[measured["best_val_acc"].idxmax()]
+
+
 def best_run_is_full(trials: pd.DataFrame, trial_id: str, max_epochs: int) -> bool:
     """Whether the search's best trial ran every epoch (then it counts as one of the best's seeds)."""
     row = trials[trials["trial_id"] == trial_id]
