@@ -13,7 +13,7 @@ from search.callbacks import ForwardInterruption, ParquetResults, ProgressLine, 
 from search.explain.design import Run
 from search.explain.study import ExplainStudy
 from search.options import SearchOptions
-from search.tuner import METRIC, MODE, _quiet_ray_output, connect_ray, fer_trainable, ray_storage, trials_run_config
+from search.tuner import METRIC, MODE, connect_ray, fer_trainable, quiet_ray_output, ray_storage, trials_run_config
 from trainables import Splits
 from trainables.hyperparameters import SEED_KEY
 
@@ -23,7 +23,7 @@ EXPLAIN_SUFFIX = "-explain"  # its Ray experiment's name under a shared --storag
 def run_explain(options: SearchOptions, splits: Splits, runs: list[Run], folder: Path, storage_url: str,
                 study_name: str, resume: bool = False) -> tune.ResultGrid:
     """Train every run that is not the search's own, `options.max_epochs` each, no early stopping."""
-    _quiet_ray_output()
+    quiet_ray_output()
     connect_ray()
     trainable = fer_trainable(options, splits)
     storage = ray_storage(options, folder, EXPLAIN_SUFFIX)
