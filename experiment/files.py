@@ -22,6 +22,9 @@ CONFIG_FILE = "config.json"  # in best/: the leading model's hyperparameters
 METRICS_FILE = "metrics.json"  # in best/: the deliverable's figures, members and steps (summary.json's best)
 FINAL_DIR = "final"  # the final training: its own trials.parquet, epochs.parquet and Ray folder
 FINAL_RECORD_FILE = "final.json"  # in final/: the final training's plan, written before it starts (to resume)
+EXPLAIN_DIR = "explain"  # python -m search.explain: its own trials, epochs, study and summary, beside the search's
+PLAN_FILE = "plan.parquet"  # in explain/: one row per arm and seed (and per arm the budget dropped)
+EXPLAIN_RECORD_FILE = "explain.json"  # in explain/: its settings and the search's trial it explains, written first
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:

@@ -44,6 +44,15 @@ TRIALS_SCHEMA = pa.schema([
     pa.field("nodes", pa.list_(pa.string())), pa.field("node_losses", pa.int64()), pa.field("device", pa.string()),
     pa.field("fail_reason", pa.string()),
 ])
+PLAN_SCHEMA = pa.schema([
+    pa.field("arm", pa.string()), pa.field("kind", pa.string()), pa.field("changed", pa.string()),
+    pa.field("step", pa.float64()), pa.field("sweep_batch_size", pa.int64()), pa.field("seed", pa.int64()),
+    pa.field("own", pa.bool_()), pa.field("dropped", pa.bool_()), pa.field("expected_s", pa.float64()),
+    *HYPERPARAMETER_FIELDS,
+])
+"""explain/plan.parquet: the arms of an explain experiment, a row per arm and seed (a dropped arm: one row,
+no seed); its runs are found in explain/trials.parquet by their hyperparameters and seed (`own`: the search's
+own run of the best, in the search's files)."""
 EPOCHS_SCHEMA = pa.schema([
     pa.field("trial_id", pa.string()), pa.field("optuna_number", pa.int64()), pa.field("epoch", pa.int64()),
     pa.field("val_acc", pa.float64()), pa.field("val_loss", pa.float64()), pa.field("train_acc", pa.float64()),
@@ -54,5 +63,5 @@ EPOCHS_SCHEMA = pa.schema([
 
 __all__ = ["COMPLETE", "DELIVERABLE", "DIVERGED", "ENSEMBLE", "EPOCHS_SCHEMA", "FAILED", "FINAL", "FINAL_TRAINING",
            "FINISHED", "FLIP", "FLIP_STEP", "HYPERPARAMETERS", "INTERRUPTED", "MEMBERS", "MODEL", "NO_EARLY_STOPPING",
-           "OBJECTIVE", "PRUNED", "SCHEDULER", "SEARCH", "SEARCH_BEST", "SPACE", "SPACE_FILE", "SPACE_SPEC", "STALLED",
+           "OBJECTIVE", "PLAN_SCHEMA", "PRUNED", "SCHEDULER", "SEARCH", "SEARCH_BEST", "SPACE", "SPACE_FILE", "SPACE_SPEC", "STALLED",
            "STATES", "STEP", "STEPS", "STEP_NAMES", "TEST_CHANGE", "TRIALS_SCHEMA"]

@@ -48,6 +48,10 @@ SECTIONS = (
     Section("What drives accuracy",
             "Each hyperparameter's best value against its worst, every trial compared at the same epoch with the "
             "others held, with intervals.", figures.accuracy_drivers),
+    Section("What made the best model",
+            "Controlled runs around the best configuration (python -m search.explain): each of its choices put back "
+            "to its reference, and the learning rate and batch size swept around it, every run to the end over "
+            "seeds, so each effect is a paired difference with an interval.", figures.explain_section),
     Section("Learning rate × batch size",
             "The study found that the best learning rate depends on the batch size: the predicted accuracy over "
             "both, with the trials on it.", figures.lr_batch_heatmap),

@@ -29,6 +29,24 @@ class ReportError(Exception):
     """The folder cannot be reported on; the message is one line that says why."""
 
 
+@dataclass(frozen=True, eq=False)
+class Explained:
+    """What `python -m search.explain` left in the experiment's `explain/` folder.
+
+    Attributes:
+        plan: `plan.parquet`, a row per arm and seed (and per arm a budget dropped).
+        trials, epochs: its runs, in the search's own file formats (`seed` tells repeats apart).
+        summary: its `summary.json` (None while it runs, or if it was killed).
+        record: its `explain.json` (settings, and `best_trial`: the search's trial it explains).
+    """
+
+    plan: pd.DataFrame
+    trials: pd.DataFrame
+    epochs: pd.DataFrame
+    summary: dict[str, Any] | None
+    record: dict[str, Any] | None = None  # explain.json: its settings, and `best_trial`, the search trial explained
+
+
 @dataclass(frozen=True, eq=False)  # compared by identity, so models fitted on it can be cached per experiment
 class Experiment:
     """What one search left on disk.
@@ -39,6 +57,7 @@ class Experiment:
         epochs: one row per trial and epoch (may be empty if no trial finished an epoch).
         summary: `summary.json`, or None when the search did not get to write it.
         study: the Optuna study, or None when it cannot be found.
+        explained: the controlled runs of `python -m search.explain`, when there are any.
     """
 
     folder: Path
@@ -46,6 +65,7 @@ class Experiment:
     epochs: pd.DataFrame
     summary: dict[str, Any] | None
     study: optuna.Study | None
+    explained: Explained | None = None
 
     @property
     def name(self) -> str:
@@ -69,7 +89,21 @@ def load_experiment(folder: Path) -> Experiment:
     epochs = _read_table(folder / files.EPOCHS_FILE, EPOCH_COLUMNS)
     summary = _read_summary(folder / files.SUMMARY_FILE)
     return Experiment(folder=folder, trials=trials, epochs=epochs, summary=summary,
-                      study=_load_study(folder, summary))
+                      study=_load_study(folder, summary), explained=_read_explained(folder / files.EXPLAIN_DIR))
+
+
+def _read_explained(folder: Path) -> Explained | None:
+    """explain/, when it holds a plan and at least the start of its results; else None."""
+    if not (folder / files.PLAN_FILE).is_file() or not (folder / files.TRIALS_FILE).is_file():
+        return None
+    try:
+        plan = pq.read_table(folder / files.PLAN_FILE).to_pandas()
+        trials = _read_table(folder / files.TRIALS_FILE, TRIAL_COLUMNS)
+        epochs = _read_table(folder / files.EPOCHS_FILE, EPOCH_COLUMNS)
+    except (ReportError, OSError, ValueError):
+        return None
+    return Explained(plan=plan, trials=trials, epochs=epochs, summary=_read_summary(folder / files.SUMMARY_FILE),
+                     record=_read_summary(folder / files.EXPLAIN_RECORD_FILE))
 
 
 def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:

@@ -33,7 +33,7 @@ import pandas as pd
 
 from reports.evidence.rules import FASTER
 from reports.hyperparameters import config_text
-from reports.pareto import ACCURACY, TIME, pareto_front, time_saving
+from reports.pareto import ACCURACY, TIME, front_candidates, pareto_front, time_saving
 from reports.wording import plural
 
 FULL_RUNS = ("complete",)
@@ -49,8 +49,9 @@ def full_run_front(trials: pd.DataFrame, states: tuple[str, ...] = FULL_RUNS) ->
 
 
 def full_runs(trials: pd.DataFrame, states: tuple[str, ...] = FULL_RUNS) -> pd.DataFrame:
-    """Trials in `states` with a finite accuracy and a finite, positive training time."""
-    return _measured(trials[trials["state"].isin(states)])
+    """Trials in `states` with a finite accuracy and a finite, positive training time, that learnt
+    more than the majority class (`reports.pareto.front_candidates`)."""
+    return _measured(front_candidates(trials[trials["state"].isin(states)]))
 
 
 def knee(front: pd.DataFrame) -> pd.Series | None:

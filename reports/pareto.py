@@ -12,10 +12,20 @@ import numpy as np
 import pandas as pd
 
 from experiment.full_run import full_run_time_s
+from experiment.schema import DIVERGED, FAILED
+from trainables.dataset import MAJORITY_ACCURACY
 from experiment.pareto import non_dominated
 
 ACCURACY = "best_val_acc"
 TIME = "train_time_s"
+
+
+def front_candidates(trials: pd.DataFrame) -> pd.DataFrame:
+    """The trials a front may hold: not diverged or failed (a diverged trial's accuracy is its broken
+    weights', its time cut short), and above the majority class (a model that learnt nothing is no
+    trade-off, however fast)."""
+    accuracy = pd.to_numeric(trials[ACCURACY], errors="coerce")
+    return trials[~trials["state"].isin((DIVERGED, FAILED)) & (accuracy > MAJORITY_ACCURACY)]
 
 
 def pareto_front(trials: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from experiment.schema import FINAL, FINISHED
 from search.options import SearchOptions
 from spaces import SPACES
 from spaces.files import SpaceFileError, space_from_spec, space_to_spec
+from trainables import DataQuality, Splits, check_data_quality, load_splits, synthetic_splits
 
 
 class RecordError(ValueError):
@@ -78,6 +79,20 @@ def load_record(folder: Path, taker: str, purpose: str) -> RecordedSearch:
     except (ValueError, KeyError, TypeError, SpaceFileError) as exc:
         raise RecordError(f"{path} is not a readable experiment record ({type(exc).__name__}: {exc})") from None
     return recorded
+
+
+def recorded_splits(recorded: RecordedSearch) -> tuple[Splits, DataQuality]:
+    """The data the search trained on, as at its start (source, training subset), and the quality
+    figures of the data as found; RecordError when the data now has other split sizes."""
+    splits = load_splits(recorded.data) if recorded.data else synthetic_splits()
+    quality = check_data_quality(splits)
+    if recorded.train_subset is not None:
+        splits = splits.with_train_subset(recorded.train_subset, seed=recorded.options.seed)
+    sizes = (len(splits.train_y), len(splits.val_y), len(splits.test_y))
+    if sizes != tuple(recorded.split_sizes):
+        raise RecordError(f"the data at {recorded.data or 'the built-in generator'} has splits {sizes}, but the "
+                          f"experiment started on {tuple(recorded.split_sizes)}; it cannot be used with other data")
+    return splits, quality
 
 
 def status_of(folder: Path) -> str | None:

@@ -26,11 +26,10 @@ from search import interruption
 from search.local_ray import keep_local_ray_on_loopback
 from search.options import (DEFAULTS, UsageError, build_parser, given_flags, load_space, resolve_options,
                             train_subset)
-from search.record import RecordedSearch, RecordError, read_record, write_record
+from search.record import RecordedSearch, RecordError, read_record, recorded_splits, write_record
 from spaces import SPACES
 from spaces.files import dump_spec, space_to_spec
-from trainables import (SYNTHETIC_NOTICE, DataError, DataQuality, Splits, check_data_quality, load_splits,
-                        synthetic_splits)
+from trainables import SYNTHETIC_NOTICE, DataError, DataQuality, Splits, check_data_quality, load_splits
 
 
 @dataclass(frozen=True)
@@ -99,14 +98,7 @@ def resume_plan(args) -> Plan:
         raise UsageError(f"--resume takes the settings the experiment recorded; {', '.join(extra)} would change "
                          "them, so leave it out")
     recorded = read_record(Path(args.resume))
-    splits = load_splits(recorded.data) if recorded.data else synthetic_splits()
-    quality = check_data_quality(splits)
-    if recorded.train_subset is not None:
-        splits = splits.with_train_subset(recorded.train_subset, seed=recorded.options.seed)
-    sizes = (len(splits.train_y), len(splits.val_y), len(splits.test_y))
-    if sizes != recorded.split_sizes:
-        raise UsageError(f"the data at {recorded.data or 'the built-in generator'} has splits {sizes}, but the "
-                         f"experiment started on {tuple(recorded.split_sizes)}; it cannot be resumed on other data")
+    splits, quality = recorded_splits(recorded)
     return Plan(recorded, splits, resume=True, quality=quality)
 
 

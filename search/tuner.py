@@ -12,7 +12,10 @@ import logging
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import optuna
 import pyarrow.fs
@@ -135,10 +138,7 @@ def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> 
     """Run every trial on the Ray cluster; with `resume`, continue the experiment Tune saved."""
     quiet_ray_output()
     connect_ray()
-    settings = TrialSettings(max_epochs=options.max_epochs, seed=options.seed, precision=options.precision)
-    # with_parameters puts the data set into the object store once, not once per trial.
-    trainable = tune.with_parameters(replaying(train_fer), splits=splits, settings=settings)
-    trainable = tune.with_resources(trainable, {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
+    trainable = fer_trainable(options, splits, replaying(train_fer))
     if resume:
         storage_path, run_name, filesystem = ray_storage(options)
         tuner = tune.Tuner.restore(f"{storage_path}/{run_name}", trainable, resume_unfinished=True,
@@ -157,7 +157,6 @@ def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> 
         CpuFallbackWarning(),
         CloseStudyAtEnd(searcher), ForwardInterruption(), SchedulerState(scheduler),
     ]
-    storage_path, run_name, filesystem = ray_storage(options)
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
@@ -165,38 +164,56 @@ def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> 
             num_samples=options.samples, max_concurrent_trials=options.max_concurrent,
             time_budget_s=options.time_budget_s, reuse_actors=True,
         ),
-        run_config=tune.RunConfig(
-            name=run_name, storage_path=storage_path, storage_filesystem=filesystem,
-            callbacks=callbacks, verbose=0, stop=StopWhenStalled(),
-            # One checkpoint kept per trial (besides its latest) makes Tune snapshot the
-            # experiment after every epoch: a resumed search repeats at most the epoch in flight.
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=1, checkpoint_score_attribute=METRIC,
-                                                    checkpoint_score_order=MODE),
-            # Only faults reach Ray (a lost node, actor or raylet): the training's own exceptions
-            # are results (`search.outcome`). Each fault sends the trial back to its last checkpoint.
-            failure_config=tune.FailureConfig(max_failures=options.max_failures),
-        ),
+        run_config=trials_run_config(ray_storage(options), callbacks, options.max_failures),
     )
     return tuner.fit()
 
 
-def ray_storage(options: SearchOptions) -> tuple[str, str, pyarrow.fs.FileSystem | None]:
+def fer_trainable(options: SearchOptions, splits: Splits, train: Callable = train_fer) -> Any:
+    """The trainable every trial of the experiment runs, with its data and its resources: the
+    data set goes into the object store once (`with_parameters`), not once per trial."""
+    settings = TrialSettings(max_epochs=options.max_epochs, seed=options.seed, precision=options.precision)
+    trainable = tune.with_parameters(train, splits=splits, settings=settings)
+    return tune.with_resources(trainable, {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
+
+
+def trials_run_config(storage: tuple[str, str, pyarrow.fs.FileSystem | None], callbacks: list,
+                      max_failures: int) -> tune.RunConfig:
+    """Where Tune keeps the trials, and how it checkpoints and retries them, for any experiment
+    of the project (a search, or the runs that explain it)."""
+    storage_path, run_name, filesystem = storage
+    return tune.RunConfig(
+        name=run_name, storage_path=storage_path, storage_filesystem=filesystem, callbacks=callbacks, verbose=0,
+        stop=StopWhenStalled(),
+        # One checkpoint kept per trial (besides its latest) makes Tune snapshot the
+        # experiment after every epoch: a resumed search repeats at most the epoch in flight.
+        checkpoint_config=tune.CheckpointConfig(num_to_keep=1, checkpoint_score_attribute=METRIC,
+                                                checkpoint_score_order=MODE),
+        # Only faults reach Ray (a lost node, actor or raylet): the training's own exceptions
+        # are results (`search.outcome`). Each fault sends the trial back to its last checkpoint.
+        failure_config=tune.FailureConfig(max_failures=max_failures),
+    )
+
+
+def ray_storage(options: SearchOptions, folder: Path | None = None, suffix: str = ""
+                ) -> tuple[str, str, pyarrow.fs.FileSystem | None]:
     """(storage path, run name, file system) for Ray Tune's trials and checkpoints.
 
-    By default `<experiment>/ray`; with `--storage-path`, `<storage path>/<experiment name>`,
-    any URI pyarrow resolves (a shared folder, `s3://`, `gs://`). An `s3://` path honours
-    `AWS_ENDPOINT_URL`, so S3-compatible servers (MinIO, moto) work as with the AWS CLI.
+    By default `<folder>/ray` (the experiment folder, or `folder` for the runs that explain it);
+    with `--storage-path`, `<storage path>/<experiment name><suffix>`, any URI pyarrow resolves
+    (a shared folder, `s3://`, `gs://`). An `s3://` path honours `AWS_ENDPOINT_URL`, so
+    S3-compatible servers (MinIO, moto) work as with the AWS CLI.
     """
     if options.storage_path is None:
-        return str(options.experiment_dir.resolve()), RAY_RUN_NAME, None
+        return str((folder or options.experiment_dir).resolve()), RAY_RUN_NAME, None
     path = options.storage_path.rstrip("/")
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     if path.startswith("s3://") and endpoint:
         scheme, _, host = endpoint.partition("://")
         filesystem = pyarrow.fs.S3FileSystem(endpoint_override=host, scheme=scheme,
                                              region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-        return path.removeprefix("s3://"), options.study_name, filesystem
-    return path, options.study_name, None
+        return path.removeprefix("s3://"), options.study_name + suffix, filesystem
+    return path, options.study_name + suffix, None
 
 
 def quiet_ray_output() -> None:

@@ -20,11 +20,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
+import numpy as np
+
+from experiment.files import EXPLAIN_DIR
 from reports.evidence.accuracy_model import AccuracyModel
+from reports.evidence.explained import ABLATION, arm_effects, explain_runs
 from reports.evidence.models import accuracy_model, time_model
-from reports.evidence.rules import CANNOT_TELL, DRIVER, KINDS, NO_EVIDENCE, SMALL
+from reports.evidence.rules import CANNOT_TELL, DRIVER, KINDS, MEANINGFUL_POINTS, MEANINGFUL_RATIO, NO_EVIDENCE, SMALL
 from reports.evidence.time_model import TimeModel
 from reports.experiment import Experiment
+from reports.hyperparameters import format_value
 
 TIME, ACCURACY = "time", "accuracy"
 QUESTIONS = (TIME, ACCURACY)
@@ -119,9 +124,26 @@ def search_verdicts(time: TimeModel, accuracy: AccuracyModel) -> Verdicts:
 
 
 def controlled(experiment: Experiment) -> tuple[Verdict, ...]:
-    """Verdicts of controlled experiments run for this one (none yet: `python -m search.explain`
-    will write them under the experiment folder, and this is where they are read)."""
-    return ()
+    """Verdicts of the controlled runs of `python -m search.explain` (`explain/`), where it ran:
+    for accuracy, each ablation its paired test decided (Holm over the ablations, at least
+    `MIN_TRIALS_PER_SIDE` seeds); for time, each ablation whose seconds-per-epoch ratio has a
+    95% interval that excludes 1. A driver at a point (or 1.25×) or more, else small."""
+    effects = arm_effects(explain_runs(experiment))
+    found = []
+    for _, row in effects[effects["kind"] == ABLATION].iterrows():
+        source, seeds = f"{EXPLAIN_DIR}/", f"{row['seeds']} seeds, controlled runs"
+        best, put_back = format_value(row["base"]), format_value(row["value"])
+        if row["decided"]:
+            kind = DRIVER if abs(row["difference"]) >= MEANINGFUL_POINTS else SMALL
+            found.append(Verdict(row["changed"], ACCURACY, kind, source=source, detail=(
+                f"{best} over {put_back}: {-100 * row['difference']:+.1f} points "
+                f"(95% CI {-100 * row['high']:+.1f} to {-100 * row['low']:+.1f}; {seeds})")))
+        if np.isfinite(row["time_low"]) and (row["time_low"] > 1 or row["time_high"] < 1):
+            kind = DRIVER if max(row["time_ratio"], 1 / row["time_ratio"]) >= MEANINGFUL_RATIO else SMALL
+            found.append(Verdict(row["changed"], TIME, kind, source=source, detail=(
+                f"{put_back} vs {best}: {row['time_ratio']:.2f}× "
+                f"(95% CI {row['time_low']:.2f}–{row['time_high']:.2f}×; {seeds})")))
+    return tuple(found)
 
 
 _VERDICTS: WeakKeyDictionary = WeakKeyDictionary()

@@ -18,19 +18,27 @@ from reports.figures.panel import Panel, no_figure
 from reports.figures.style import PERCENT_TICKS, STATE_SYMBOLS, arch_colour, state_symbol, tidy
 from reports.hyperparameters import config_text, format_value
 from reports.knee import full_run_front, knee
-from reports.pareto import ACCURACY, TIME, pareto_front
+from reports.pareto import ACCURACY, TIME, front_candidates, pareto_front
 from reports.published import PUBLISHED_RESULTS, PublishedResult
+from trainables.dataset import MAJORITY_ACCURACY
 
 
 def accuracy_vs_time(experiment: Experiment) -> Panel:
     points = trial_points(experiment.trials)
     if points.empty:
         return no_figure("No trial has both a validation accuracy and a training time, so there is nothing to plot.")
-    front = pareto_front(points)
+    front = pareto_front(front_candidates(points))
     notes = []
     left_out = len(experiment.trials) - len(points)
     if left_out:
         notes.append(f"{left_out} trial(s) without a positive training time or a validation accuracy are not shown.")
+    off_front = len(points) - len(front_candidates(points))
+    if off_front:
+        notes.append(f"{off_front} trial(s) that diverged or stayed at or below the majority class "
+                     f"({MAJORITY_ACCURACY:.1%}) are drawn but cannot be on the front: they learnt nothing to trade.")
+    if front.empty:
+        return Panel(_draw(points, front, None), "No trial learnt more than the majority class, so there is no "
+                                                 "accuracy–time front.", tuple(notes))
     return Panel(_draw(points, front, knee(full_run_front(points))), _takeaway(points, front), tuple(notes))
 
 

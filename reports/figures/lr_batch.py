@@ -19,15 +19,22 @@ from reports.evidence import lr_batch_surface
 from reports.evidence.lr_batch_surface import LrBatchSurface
 from reports.evidence.rules import MIN_TRIALS_PER_SIDE, name_of
 from reports.experiment import Experiment
+from reports.figures.explain import controlled_lr_sentence
 from reports.figures.panel import Panel, no_figure
 from reports.figures.style import STATE_SYMBOLS, state_symbol, tidy
 from reports.hyperparameters import format_value
 from reports.wording import plural
 
+WOULD_DECIDE = " A controlled grid (`--space lr_batch`) or `python -m search.explain` would decide."
+
 
 def lr_batch_heatmap(experiment: Experiment) -> Panel:
     trials = experiment.trials
     varied = [name for name in ("lr", "batch_size") if trials[name].dropna().nunique() > 1]
+    controlled = controlled_lr_sentence(experiment)
+    if len(varied) < 2 and controlled:
+        return no_figure(f"{controlled} (The search itself held the learning rate or the batch size; the sweeps are "
+                         "drawn in \"What made the best model\".)")
     if len(varied) < 2:
         held = [f"{name_of(name)} {format_value(trials[name].dropna().iloc[0])}" for name in ("lr", "batch_size")
                 if name not in varied and trials[name].notna().any()]
@@ -36,14 +43,17 @@ def lr_batch_heatmap(experiment: Experiment) -> Panel:
                          "`--space lr_batch` replays the study's grid of both.")
     surface = lr_batch_surface(experiment)
     if surface is None:
-        return no_figure("Cannot tell whether the best learning rate depends on the batch size: too few measured "
-                         "trials vary both (diverged and failed ones measure no accuracy).")
+        return no_figure(controlled or "Cannot tell whether the best learning rate depends on the batch size: too "
+                         "few measured trials vary both (diverged and failed ones measure no accuracy).")
     notes = ("Colour: predicted validation accuracy of a full run, every other hyperparameter averaged over the "
              "trials (the surrogate's partial dependence). Markers: the trials, at their own lr and batch size.",)
     if trials["optimizer"].dropna().nunique() > 1:
         notes += ("The optimizers' learning rates differ in range (AdamW's are smaller), so a learning rate far "
                   "from an optimizer's range is predicted from the others.",)
-    return Panel(_draw(surface, experiment.trials), interaction_sentence(surface), notes)
+    sentence = interaction_sentence(surface)
+    if controlled:  # the controlled runs answer first; the search's surrogate is what the map shows
+        sentence = f"{controlled} From the search's trials alone: {sentence.removesuffix(WOULD_DECIDE)}"
+    return Panel(_draw(surface, experiment.trials), sentence, notes)
 
 
 def interaction_sentence(surface: LrBatchSurface) -> str:
@@ -52,7 +62,7 @@ def interaction_sentence(surface: LrBatchSurface) -> str:
     if surface.shift is None:
         return (f"Cannot tell whether the best learning rate depends on the batch size with "
                 f"{plural(surface.modelled, 'trial')}: fewer than two batch sizes have {MIN_TRIALS_PER_SIDE} trials "
-                f"each (the surrogate's best lr: {best}). A controlled grid (`--space lr_batch`) would decide.")
+                f"each (the surrogate's best lr: {best}).{WOULD_DECIDE}")
     estimate, low, high, share = surface.shift
     enough = [b for b in surface.batches if surface.trials[b] >= MIN_TRIALS_PER_SIDE]
     small, large = enough[0], enough[-1]
@@ -63,7 +73,7 @@ def interaction_sentence(surface: LrBatchSurface) -> str:
         direction = "rises" if estimate > 0 else "falls"
         return f"The best learning rate {direction} with the batch size, as the study found: {moved}."
     return (f"Not distinguishable with {plural(surface.modelled, 'trial')} whether the best learning rate depends on "
-            f"the batch size: {moved}. A controlled grid (`--space lr_batch`) would decide.")
+            f"the batch size: {moved}.{WOULD_DECIDE}")
 
 
 def _draw(surface: LrBatchSurface, trials: pd.DataFrame) -> go.Figure:

@@ -110,3 +110,16 @@ def test_asha_savings_of_nothing_are_zero_with_no_fraction():
     assert (savings.epochs_full, savings.time_full_s) == (0, 0.0)
     assert savings.epochs_saved_fraction is None and savings.time_saved_fraction is None
     assert not math.isnan(savings.time_trained_s)
+
+
+def test_a_front_leaves_out_diverged_trials_and_trials_at_the_majority_class():
+    from reports.figures.accuracy_vs_time import accuracy_vs_time
+    from reports.experiment import Experiment
+    from reports.pareto import front_candidates
+    trials = _table([("broken", "diverged", 0.130, 0.1), ("guess", "complete", 0.249, 5.0),
+                     ("fast", "complete", 0.400, 10.0), ("slow", "complete", 0.550, 100.0)])
+    assert front_candidates(trials)["trial_id"].tolist() == ["fast", "slow"]
+    trials["arch"], trials["baseline"] = "arch1", None
+    panel = accuracy_vs_time(Experiment(folder=None, trials=trials, epochs=None, summary=None, study=None))
+    assert "from 40.0% in 10.0 s (trial fast)" in panel.takeaway
+    assert any("2 trial(s) that diverged or stayed at or below the majority class" in note for note in panel.notes)
