@@ -17,7 +17,7 @@ import torch
 from ray import tune
 
 from experiment.files import BEST_DIR, PER_CLASS_FILE, write_atomically, write_json_atomically
-from search.callbacks.results import full_run_time
+from search.outcome import full_run_time
 from trainables import Splits, load_model
 from trainables.inference import EXPORT_FILE, export_model, per_class_results, probabilities
 from trainables.trainable import STATE_FILE

@@ -72,14 +72,10 @@ def load_world(path: Path = TABLE) -> World:
                  surrogate=CurveSurrogate(table, max_epochs), residuals=residuals, error=held_out_error(residuals))
 
 
-def front_hypervolume(trace: Trace, max_epochs: int, reference_s: float) -> float:
+def front_hypervolume(trace: Trace, reference_s: float) -> float:
     """Hypervolume of the full runs (seconds trained, last accuracy) above the majority class."""
-    full: dict[int, list] = {}
-    for report in trace.reports:
-        full.setdefault(report.trial, []).append(report)
-    points = [(sum(r.seconds for r in rows), rows[-1].val_acc) for rows in full.values()
-              if len(rows) >= max_epochs and rows[-1].epoch == max_epochs]
-    return hypervolume(points, MAJORITY_ACCURACY, reference_s)
+    return hypervolume([(run.train_time_s, run.last_val_acc) for run in trace.full_runs], MAJORITY_ACCURACY,
+                       reference_s)
 
 
 def run(arms: list[str], seeds: int, setting: Setting, world: World, noise: bool = True) -> pd.DataFrame:
@@ -97,7 +93,7 @@ def run(arms: list[str], seeds: int, setting: Setting, world: World, noise: bool
                          **{f"best_{m}min": anytime[m - 1] for m in MINUTES if m <= len(anytime)},
                          "anytime": anytime,
                          "compute_to_target_s": trace.compute_to_reach(world.target), "trials": len(trace.configs),
-                         "hypervolume": front_hypervolume(trace, setting.max_epochs, world.reference_s)})
+                         "hypervolume": front_hypervolume(trace, world.reference_s)})
     return pd.DataFrame(rows)
 
 
