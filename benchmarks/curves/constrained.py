@@ -25,8 +25,8 @@ import pandas as pd
 
 from benchmarks.curves.arms import Setting, build
 from benchmarks.curves.record import SETTING, epoch_seconds
+from benchmarks.curves.simulate import World, world_curves
 from benchmarks.curves.simulator import Trace, simulate
-from benchmarks.curves.surrogate import NoisyCurves
 
 PERCENTILES = (10, 25, 50)
 """The limits: these percentiles of the recorded table's full-run times."""
@@ -55,8 +55,8 @@ def best_within(trace: Trace, limit_s: float, by_s: float) -> float:
     return max(fitting) if fitting else float("nan")
 
 
-def searches(strategies: list[str], seeds: int, setting: Setting, world, limits: dict[int, float],
-             noise: bool = True) -> Iterator[tuple[str, int, int | None, Trace]]:
+def searches(strategies: list[str], seeds: int, setting: Setting, world: World, limits: dict[int, float],
+             noise: bool = True, same_arch: bool = False) -> Iterator[tuple[str, int, int | None, Trace]]:
     """(strategy, seed, percentile of its limit or None, trace) of every search: one per seed for
     the strategies filtered afterwards, one per seed and limit for `limit`; seed by seed."""
     for seed in range(seeds):
@@ -64,7 +64,7 @@ def searches(strategies: list[str], seeds: int, setting: Setting, world, limits:
             runs = limits.items() if strategy == LIMITED else [(None, None)]
             for percentile, limit_s in runs:
                 arm = build(STRATEGIES[strategy], replace(setting, max_train_time_s=limit_s), seed)
-                curves = NoisyCurves(world.surrogate, world.residuals, seed) if noise else world.surrogate.curve
+                curves = world_curves(world, seed, noise, same_arch)
                 trace = simulate(setting.space, arm.study, arm.stopper, curves, slots=setting.slots,
                                  budget_s=setting.budget_s, max_epochs=setting.max_epochs, samples=setting.samples,
                                  reuse=arm.reuse)

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from benchmarks.curves.arms import ARMS, Setting, build, parse_knob, recorded_setting
 from benchmarks.curves.record import SETTING, TABLE, epoch_seconds
-from benchmarks.curves.simulator import Trace, simulate
+from benchmarks.curves.simulator import CurveFn, Trace, simulate
 from benchmarks.curves.surrogate import (CurveSurrogate, HeldOutError, NoisyCurves, Residual, held_out_error,
                                          held_out_residuals)
 from experiment.pareto import hypervolume
@@ -78,13 +78,20 @@ def front_hypervolume(trace: Trace, reference_s: float) -> float:
                        reference_s)
 
 
-def run(arms: list[str], seeds: int, setting: Setting, world: World, noise: bool = True) -> pd.DataFrame:
+def world_curves(world: World, seed: int, noise: bool = True, same_arch: bool = False) -> CurveFn:
+    """The curves one seed's search meets: the surrogate's plus held-out residuals drawn with
+    `seed` (among the same architecture's, with `same_arch`), or with `noise` off its means."""
+    return NoisyCurves(world.surrogate, world.residuals, seed, same_arch=same_arch) if noise else world.surrogate.curve
+
+
+def run(arms: list[str], seeds: int, setting: Setting, world: World, noise: bool = True,
+        same_arch: bool = False) -> pd.DataFrame:
     """Every arm for every seed; with `noise`, each seed's world draws the same residuals for every arm."""
     rows = []
     for seed in range(seeds):
         for arm in arms:  # interleaved: every seed runs every arm
             built = build(arm, setting, seed)
-            curves = NoisyCurves(world.surrogate, world.residuals, seed) if noise else world.surrogate.curve
+            curves = world_curves(world, seed, noise, same_arch)
             trace = simulate(setting.space, built.study, built.stopper, curves, slots=setting.slots,
                              budget_s=setting.budget_s, max_epochs=setting.max_epochs, samples=setting.samples,
                              reuse=built.reuse)
