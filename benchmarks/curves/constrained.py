@@ -17,7 +17,7 @@ trains in no time gets. The limits are percentiles of the recorded table's full-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -55,11 +55,11 @@ def best_within(trace: Trace, limit_s: float, by_s: float) -> float:
     return max(fitting) if fitting else float("nan")
 
 
-def searches(strategies: list[str], seeds: int, setting: Setting, world: World, limits: dict[int, float],
+def searches(strategies: list[str], seeds: Iterable[int], setting: Setting, world: World, limits: dict[int, float],
              noise: bool = True, same_arch: bool = False) -> Iterator[tuple[str, int, int | None, Trace]]:
     """(strategy, seed, percentile of its limit or None, trace) of every search: one per seed for
     the strategies filtered afterwards, one per seed and limit for `limit`; seed by seed."""
-    for seed in range(seeds):
+    for seed in seeds:
         for strategy in strategies:
             runs = limits.items() if strategy == LIMITED else [(None, None)]
             for percentile, limit_s in runs:
@@ -135,6 +135,8 @@ def gains_table(rows: pd.DataFrame, floor: float, minutes: tuple[int, ...] = MIN
 
 def gain_line(rows: pd.DataFrame, floor: float) -> str:
     strategy, other, percentile, minutes = GAIN
+    if f"best_{minutes}min" not in rows:
+        return f"constrained_gain=n/a (the searches ended before {minutes} minutes)"
     mean, low, high = paired_gain(rows, floor, strategy, other, percentile, minutes)
     return f"constrained_gain={mean:+.2f} (95% CI {low:+.2f}…{high:+.2f})"
 

@@ -9,7 +9,7 @@ bootstrap 95% interval) and `hypervolume_ratio=` (pareto's over the accuracy obj
 `benchmarks.search_efficiency` and `benchmarks.time_aware` print theirs from here.
 
     python -m benchmarks.curves simulate [--seeds 50] [--budget-s 3600] [--samples 400]
-        [--arms project,…] [--no-noise] [--set ranking=accuracy …]
+        [--arms project,…] [--no-noise | --same-arch-residuals] [--set ranking=accuracy …]
 """
 
 from __future__ import annotations
@@ -168,16 +168,23 @@ def hypervolume_ratio_line(results: pd.DataFrame) -> str:
     return f"hypervolume_ratio={ratio:.2f} (95% CI {low:.2f}–{high:.2f})"
 
 
+def noise_words(noise: bool, same_arch: bool) -> str:
+    if not noise:
+        return "surrogate means"
+    return "surrogate + held-out residuals" + (" of the same architecture" if same_arch else "")
+
+
 def simulated_benchmark(arms: list[str], seeds: int, budget_s: float, samples: int, noise: bool = True,
-                        table: Path = TABLE, overrides: dict | None = None) -> tuple[pd.DataFrame, World]:
+                        table: Path = TABLE, overrides: dict | None = None,
+                        same_arch: bool = False) -> tuple[pd.DataFrame, World]:
     """Load the world, print what it is, run the arms and print their summary; for the benchmarks' last lines."""
     started = time.time()
     world = load_world(table)
     print(world.describe(), flush=True)
     setting = recorded_setting(budget_s=budget_s, samples=samples, **(overrides or {}))
-    results = run(arms, seeds, setting, world, noise)
+    results = run(arms, seeds, setting, world, noise, same_arch)
     print(f"{seeds} seeds, budget {budget_s:.0f} simulated s, {setting.slots} slots, ≤ {samples} trials; "
-          f"{'surrogate + held-out residuals' if noise else 'surrogate means'}; best val_acc by minute "
+          f"{noise_words(noise, same_arch)}; best val_acc by minute "
           f"(median, 95% interval), target {world.target:.4f} ({time.time() - started:.0f} s)")
     print(summary(results).to_string(index=False))
     return results, world
@@ -205,6 +212,12 @@ def add_table_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--table", type=Path, default=TABLE, help=f"the recorded curves (default {TABLE.name})")
 
 
+def add_same_arch_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--same-arch-residuals", action="store_true",
+                        help="draw each trial's held-out residual among recorded configurations of its own "
+                             "architecture (the world for questions about training time; see NoisyCurves)")
+
+
 def add_knob_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE",
                         help="change one of the project's knobs (repeatable), e.g. ranking=accuracy")
@@ -229,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the surrogate's mean curves alone, without held-out residuals added")
     parser.add_argument("--output", help="also write every seed's figures to this Parquet file")
     parser.add_argument("--plot", help="also draw the anytime best accuracy of every arm to this HTML file")
+    add_same_arch_option(parser)
     add_table_option(parser)
     add_knob_option(parser)
     args = parser.parse_args(argv)
@@ -243,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     if table_missing(args.table):
         return 2
     results, world = simulated_benchmark(arms, args.seeds, args.budget_s, args.samples, not args.no_noise, args.table,
-                                         overrides)
+                                         overrides, args.same_arch_residuals)
     if args.output:
         results.to_parquet(args.output, index=False)
     if args.plot:
