@@ -16,6 +16,7 @@ STATES = (COMPLETE, PRUNED, DIVERGED, FAILED)
 
 # summary.json: summary[SEARCH][SCHEDULER] is the early stopping a search used, NO_EARLY_STOPPING if none
 SEARCH, SCHEDULER, OBJECTIVE, NO_EARLY_STOPPING = "search", "scheduler", "objective", "none"
+MAX_TRAIN_TIME = "max_train_time_s"  # summary[SEARCH][MAX_TRAIN_TIME]: the user's --max-train-time-s, None if none
 SPACE, SPACE_FILE, SPACE_SPEC = "space", "space_file", "space_spec"  # a space from a file: its name and content
 FINISHED, INTERRUPTED = "finished", "interrupted"
 
@@ -40,5 +41,5 @@ EPOCHS_SCHEMA = pa.schema([
 ])
 
 __all__ = ["COMPLETE", "DIVERGED", "EPOCHS_SCHEMA", "FAILED", "FINISHED", "HYPERPARAMETERS", "INTERRUPTED",
-           "NO_EARLY_STOPPING", "OBJECTIVE", "PRUNED", "SCHEDULER", "SEARCH", "SPACE", "SPACE_FILE", "SPACE_SPEC",
-           "STATES", "TRIALS_SCHEMA"]
+           "MAX_TRAIN_TIME", "NO_EARLY_STOPPING", "OBJECTIVE", "PRUNED", "SCHEDULER", "SEARCH", "SPACE", "SPACE_FILE",
+           "SPACE_SPEC", "STATES", "TRIALS_SCHEMA"]
