@@ -95,12 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
              "minimise the training time of a full run together, to see the whole accuracy-time trade-off (in "
              "the simulator its front is 1.03x the accuracy search's, better at the fast end; every report "
              "already lists the best full run within each quartile of the training times). For one known "
-             "limit, use --max-train-time-s instead (default: accuracy)")
+             "limit, pass the limit instead (--max-train-time-s) (default: accuracy)")
     add("--max-train-time-s", type=float,
         help="ask for the most accurate model whose full run trains in at most this many seconds: TPE treats "
              "slower configurations as infeasible and they stop as soon as their epoch times show it (in the "
              "simulator +8 points over the accuracy search's best full run under the same limit, at the 25th "
-             "percentile of full-run times). Trials get short: raise --samples (default: no limit)")
+             "percentile of full-run times). Trials get short: raise the trial count (--samples) (default: no limit)")
     add("--sampler", choices=SAMPLERS, help="how trials are proposed; grid spaces use their grid (default: tpe)")
     add("--scheduler", choices=SCHEDULERS,
         help="early stopping: the project's successive halving (ranks on the lowest validation loss so far), "
