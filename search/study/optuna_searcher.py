@@ -24,7 +24,7 @@ from ray.tune.search.optuna import OptunaSearch
 
 from experiment.schema import COMPLETE, DIVERGED
 from search import interruption
-from search.outcome import OPTUNA_STATES, first_epoch_s, study_user_attrs, study_values, trial_outcome
+from search.outcome import OPTUNA_STATES, epochs_of, first_epoch_s, study_user_attrs, study_values, trial_outcome
 from search.study.reuse import REUSE_KEY, REUSED_FROM, FinishedTrials, own_metrics
 from spaces import SearchSpace
 
