@@ -67,6 +67,9 @@ SECTIONS = (
     Section("What ASHA saved",
             "Epochs and training seconds actually spent, against running every trial to the end.",
             figures.asha_savings_chart),
+    Section("Where the trials ran",
+            "The Ray nodes and the trials each held; a trial whose node was lost resumed from its last checkpoint "
+            "on another, and is listed on both.", figures.nodes_table),
 )
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from experiment.schema import OBJECTIVE, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC
+from experiment.schema import (DELIVERABLE, MEMBERS, MODEL, OBJECTIVE, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STEP,
+                               STEPS, TEST_CHANGE)
 from reports.evidence import accuracy_model, time_model
-from reports.evidence.rules import FASTER, join_names
+from reports.evidence.rules import FASTER, interval_text, join_names
 from reports.evidence.time_model import MEANINGFUL
 from reports.experiment import STATES, Experiment
 from reports.hyperparameters import config_text, varying
@@ -111,7 +112,7 @@ def _data_warnings(summary: dict[str, Any]) -> tuple[str, ...]:
 
 def _best(summary: dict[str, Any], trials: pd.DataFrame) -> dict[str, Any] | None:
     if summary.get("best"):
-        return {**summary["best"], "source": "summary.json (best checkpoint, tested once)"}
+        return {**summary["best"], "source": "summary.json (the model in best/, tested once)"}
     measured = trials.dropna(subset=[ACCURACY])
     if measured.empty:
         return None
@@ -127,7 +128,10 @@ def _counts_text(counts: dict[str, int]) -> str:
 
 def headline_html(h: Headline) -> str:
     """The headline as an HTML fragment (every value escaped)."""
-    rows = [("search", _search_text(h)), ("best", _best_text(h.best)), ("near-best, faster", _saving_text(h.saving)),
+    rows = [("search", _search_text(h)), ("best", _best_text(h.best))]
+    if (h.best or {}).get(STEPS):
+        rows.append(("from search to model", steps_html(h.best)))
+    rows += [("near-best, faster", _saving_text(h.saving)),
             ("knee", escape(knee_sentence(h.trade_off))), ("what drives", escape(h.drivers)),
             ("trials", escape(_counts_text(h.counts)))]
     table = "\n".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
@@ -165,10 +169,37 @@ def _best_text(best: dict[str, Any] | None) -> str:
         return "no trial reported a validation accuracy"
     test = (f", test {best['test_acc']:.1%} ({escape(str(best.get('test_split') or 'test'))})"
             if best.get("test_acc") is not None else "")
-    time = f" after {best['train_time_s']:,.1f} s of training" if best.get("train_time_s") is not None else ""
-    return (f"<strong>validation {best['val_acc']:.1%}{test}</strong>{time} — trial {escape(str(best['trial_id']))}"
-            f"<br><code>{escape(config_text(best.get('config') or {}))}</code>"
+    one_model = len(best.get(MEMBERS) or [None]) == 1  # an ensemble's training time is not its leading model's
+    time = (f" after {best['train_time_s']:,.1f} s of training"
+            if best.get("train_time_s") is not None and one_model else "")
+    model = f"{escape(str(best[MODEL]))}, led by " if best.get(MODEL) else ""
+    return (f"<strong>validation {best['val_acc']:.1%}{test}</strong>{time} — {model}trial "
+            f"{escape(str(best['trial_id']))}<br><code>{escape(config_text(best.get('config') or {}))}</code>"
             f'<br><span class="muted">from {escape(best["source"])}</span>')
+
+
+def steps_html(best: dict[str, Any]) -> str:
+    """What each step from the search's best checkpoint to the deliverable added, on validation (where
+    it was chosen, so the figures flatter it) and on the test split (one pass, with the 95% interval of
+    each change; one that spans zero cannot be told from noise on that many images)."""
+    split = escape(str(best.get("test_split") or "test"))
+    rows = []
+    for step in best[STEPS]:
+        change = step.get(TEST_CHANGE)
+        if change is None:
+            verdict = ""
+        elif change[1] <= 0 <= change[2]:
+            verdict = f"{100 * change[0]:+.1f} points, cannot tell from noise ({interval_text(change[1], change[2])})"
+        else:
+            verdict = f"{100 * change[0]:+.1f} points ({interval_text(change[1], change[2])})"
+        chosen = " <strong>← best/</strong>" if step.get(DELIVERABLE) else ""
+        note = f' <span class="muted">({escape(step["note"])})</span>' if step.get("note") else ""
+        rows.append(f"<tr><td>{escape(step[STEP])}{chosen}</td><td>{escape(step[MODEL])}{note}</td>"
+                    f"<td>{step['val_acc']:.1%}</td><td>{step['test_acc']:.1%}</td><td>{escape(verdict)}</td></tr>")
+    return ('<table class="steps"><tr><th>step</th><th>model</th><th>validation</th>'
+            f"<th>{split}</th><th>change on {split}</th></tr>{''.join(rows)}</table>"
+            '<span class="muted">Each step is used when it does not lower validation accuracy, where it is chosen '
+            "(so validation flatters it); the test split is read once, at the end.</span>")
 
 
 def _saving_text(saving: TimeSaving | None) -> str:

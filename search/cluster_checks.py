@@ -29,9 +29,14 @@ def check_cluster(options: SearchOptions) -> list[str]:
                          f"many GPUs (the most on one node: {most_gpus:g}); no trial could ever start")
     warnings = []
     if len(nodes) > 1 and "://" not in (options.storage_path or ""):
-        where = options.storage_path or f"{options.experiment_dir}/ray"
-        warnings.append(f"the Ray cluster has {len(nodes)} nodes and trial checkpoints go to {where} on this one; "
-                        "unless every node shares that folder, pass --storage-path with a shared folder or s3://…")
+        if options.storage_path is None:
+            warnings.append(f"the Ray cluster has {len(nodes)} nodes and trial checkpoints go to "
+                            f"{options.experiment_dir}/ray on this one; unless every node shares that folder, pass "
+                            "--storage-path with a shared folder or s3://…")
+        else:
+            warnings.append(f"the Ray cluster has {len(nodes)} nodes and --storage-path {options.storage_path} is a "
+                            "folder: every node must reach it (a shared file system), or a trial that resumes on "
+                            "another node will not find its checkpoint")
     return warnings
 
 

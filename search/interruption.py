@@ -31,8 +31,10 @@ def requested() -> bool:
 
 
 @contextmanager
-def graceful_interruption(resume_command: str) -> Iterator[None]:
-    """Within the block, the first SIGINT/SIGTERM asks Ray Tune to stop; the second exits.
+def graceful_interruption(resume_command: str, program: str = "search.run", work: str = "the search",
+                          ) -> Iterator[None]:
+    """Within the block, the first SIGINT/SIGTERM asks Ray Tune to stop; the second exits. `program`
+    and `work` name, in the messages, the command and what it stops.
 
     After a stop was asked for, the handler stays: the second signal may come while the
     driver saves its summary or Ray shuts down at exit, and must exit there too.
@@ -44,11 +46,11 @@ def graceful_interruption(resume_command: str) -> Iterator[None]:
     def handle(signum: int, frame: Any) -> None:
         name = signal.Signals(signum).name
         if _requested.is_set():
-            print(f"\nsearch.run: second {name}: exiting now; the experiment is resumable with: {resume_command}",
+            print(f"\n{program}: second {name}: exiting now; the experiment is resumable with: {resume_command}",
                   file=sys.stderr, flush=True)
             os._exit(INTERRUPTED_EXIT_STATUS)
         _requested.set()
-        print(f"\nsearch.run: {name} received: stopping the search after Ray saves its state "
+        print(f"\n{program}: {name} received: stopping {work} after Ray saves its state "
               "(press Ctrl-C again to exit at once)", file=sys.stderr, flush=True)
 
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}

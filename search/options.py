@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 import optuna
 
+from search.final.selection import DEFAULT_ROUNDS
 from spaces import SPACES, SearchSpace
 from spaces.files import SpaceFileError, is_space_file, space_from_file
 from trainables.hyperparameters import PRECISIONS
@@ -31,6 +32,7 @@ SCHEDULERS = ("halving", "ray-asha", "none")
 DEFAULTS: dict[str, Any] = {
     "space": "full", "reduction_factor": 3, "cpus_per_trial": 1.0, "gpus_per_trial": 0.0, "output": "results",
     "seed": 0, "precision": "auto", "sampler": "tpe", "scheduler": "halving", "objective": "accuracy",
+    "max_failures": 20, "max_wait_s": 1800.0, "final_members": 2, "ensemble_rounds": DEFAULT_ROUNDS,
 }
 
 
@@ -58,6 +60,16 @@ class SearchOptions:
     storage_path: str | None = None  # Ray Tune's trial storage; None: the experiment folder
     objective: str = "accuracy"
     max_train_time_s: float | None = None
+    max_failures: int = DEFAULTS["max_failures"]  # node or worker losses a trial survives
+    max_wait_s: float | None = DEFAULTS["max_wait_s"]  # seconds with trials waiting and none running; None: no limit
+    final_epochs: int | None = None  # a final training of this many epochs after the search
+    final_budget_s: float | None = None  # a final training of as many epochs as fit this many seconds
+    final_members: int = DEFAULTS["final_members"]  # configurations the final training trains again
+    ensemble_rounds: int = DEFAULTS["ensemble_rounds"]  # rounds of ensemble selection for the deliverable (0: none)
+
+    @property
+    def final_training(self) -> bool:
+        return self.final_epochs is not None or self.final_budget_s is not None
 
 
 class UsageError(ValueError):
@@ -120,6 +132,27 @@ def build_parser() -> argparse.ArgumentParser:
     add("--seed", type=int, help="seed for the sampler, subsets and training (default: 0)")
     add("--time-budget-s", type=float,
         help="stop starting and running trials after S seconds (default: the space's, if any)")
+    add("--final-epochs", type=int,
+        help="after the search, train its --final-members best configurations again from scratch on all the "
+             "training images for N epochs, each with its lr schedule stretched to them (default: no final "
+             "training; python -m search.final does it later, and by default until the search's curves flatten)")
+    add("--final-budget-s", type=float,
+        help="as --final-epochs, with as many epochs as fit S seconds, from the search's measured seconds per "
+             "epoch scaled to all the training images")
+    add("--final-members", type=int,
+        help="configurations the final training trains again, side by side, each with --cpus-per-trial "
+             f"(default: {DEFAULTS['final_members']}, both cores of a 2-core machine)")
+    add("--ensemble-rounds", type=int,
+        help="rounds of ensemble selection (Caruana et al. 2004) over the kept checkpoints and final models, "
+             f"on validation; 0: the deliverable is one model (default: {DEFAULTS['ensemble_rounds']})")
+    add("--max-failures", type=int,
+        help="times a trial may lose its node or worker (spot preemption, a reboot, out of memory) and resume "
+             "from its last epoch's checkpoint before it is failed; an exception raised by the training itself "
+             f"fails the trial at once, never retried (default: {DEFAULTS['max_failures']})")
+    add("--max-wait-s", type=float,
+        help="end the search (exit status 2, results so far written) when its trials have waited this long "
+             "for resources with none of them running, e.g. GPU trials on a cluster whose GPU nodes are gone; "
+             f"0 waits forever (default: {DEFAULTS['max_wait_s']:g}, time for an autoscaler to start a node)")
     add("--precision", choices=PRECISIONS,
         help="auto: bf16 autocast where the hardware computes it natively (CUDA compute capability 8.0+, "
              "CPUs with AVX-512 BF16), fp16 with a gradient scaler on older CUDA cards, else fp32; or force "
@@ -164,6 +197,16 @@ def resolve_options(args: argparse.Namespace) -> SearchOptions:
              f"--time-budget-s is {args.time_budget_s}, but must be > 0")
     _require(args.max_train_time_s is None or args.max_train_time_s > 0,
              f"--max-train-time-s is {args.max_train_time_s}, but must be > 0")
+    _require(args.final_epochs is None or args.final_epochs >= 1,
+             f"--final-epochs is {args.final_epochs}, but must be at least 1")
+    _require(args.final_budget_s is None or args.final_budget_s > 0,
+             f"--final-budget-s is {args.final_budget_s}, but must be > 0")
+    _require(args.final_epochs is None or args.final_budget_s is None,
+             "--final-epochs and --final-budget-s both set the final training's length; give one")
+    _require(args.final_members >= 1, f"--final-members is {args.final_members}, but must be at least 1")
+    _require(args.ensemble_rounds >= 0, f"--ensemble-rounds is {args.ensemble_rounds}, but must be >= 0")
+    _require(args.max_failures >= 0, f"--max-failures is {args.max_failures}, but must be >= 0")
+    _require(args.max_wait_s >= 0, f"--max-wait-s is {args.max_wait_s:g}, but must be >= 0 (0 waits forever)")
     time_budget_s = args.time_budget_s if args.time_budget_s is not None else space.time_budget_s
     name = args.name or f"{space.name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     _require(bool(name) and "/" not in name and name not in (".", ".."), f"--name {name!r} is not a folder name")
@@ -182,6 +225,9 @@ def resolve_options(args: argparse.Namespace) -> SearchOptions:
         max_concurrent=args.max_concurrent, seed=args.seed, time_budget_s=time_budget_s,
         precision=args.precision, sampler=args.sampler, scheduler=args.scheduler, reuse=not args.no_reuse,
         storage_path=args.storage_path, objective=args.objective, max_train_time_s=args.max_train_time_s,
+        max_failures=args.max_failures, max_wait_s=args.max_wait_s or None,
+        final_epochs=args.final_epochs, final_budget_s=args.final_budget_s, final_members=args.final_members,
+        ensemble_rounds=args.ensemble_rounds,
     )
 
 

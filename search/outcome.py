@@ -1,5 +1,12 @@
 """How a trial ended, and what the study records of it, decided once and shared by the Optuna
-study, Parquet files, progress view and the simulator (`benchmarks.curves.simulator`)."""
+study, Parquet files, progress view and the simulator (`benchmarks.curves.simulator`).
+
+Two kinds of failure are told apart. The training's own exception (a bug, a configuration that
+cannot train) arrives as a result (`trainables.trainable.TRAINING_ERROR`): the trial is failed at
+once, never retried. A fault of the cluster (a lost node, actor or raylet) reaches Ray as an
+error, and Ray sends the trial back to its last checkpoint, up to `--max-failures` times; only
+past that is the trial failed, "lost its node, worker or checkpoint N times".
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from optuna.trial import TrialState
 
 from experiment.full_run import full_run_time_s
 from experiment.schema import COMPLETE, DIVERGED, FAILED, PRUNED
+from trainables.trainable import TRAINING_ERROR
 
 FULL_RUN_TIME = "full_run_time_s"
 """User attribute of a finished trial (and the trials.parquet column): a full run's training time,
@@ -23,15 +31,43 @@ measured accuracy (its `diverged` user attribute says why it ended)."""
 
 
 def trial_outcome(last_result: dict[str, Any] | None, max_epochs: int, errored: bool) -> str:
-    """`failed` if it raised, `diverged` if its loss went non-finite, `complete` if it trained
-    every epoch, else `pruned` (stopped early by ASHA or by the search's time budget)."""
-    if errored:
+    """`failed` if its training raised or Ray gave up on it (`errored`), `diverged` if its loss
+    went non-finite, `complete` if it trained every epoch, else `pruned` (stopped early by ASHA
+    or by the search's time budget)."""
+    if errored or training_error(last_result):
         return FAILED
     if not last_result:
         return PRUNED
     if last_result.get("diverged"):
         return DIVERGED
     return COMPLETE if epochs_of(last_result) >= max_epochs else PRUNED
+
+
+def training_error(result: dict[str, Any] | None) -> str | None:
+    """The training's own exception, when this result reports one instead of an epoch."""
+    return (result or {}).get(TRAINING_ERROR)
+
+
+def fail_reason(result: dict[str, Any] | None, node_losses: int, errored: bool = False,
+                ray_error_file: str | None = None) -> str | None:
+    """Why a trial failed: its training's exception, else, when Ray ended it with an error
+    (`errored`), the faults it gave up on: `node_losses` times lost, and the last line of
+    Ray's `ray_error_file`."""
+    if training_error(result):
+        return training_error(result)
+    if not errored:
+        return None
+    times = "once" if node_losses == 1 else f"{node_losses} times"
+    return f"lost its node, worker or checkpoint {times}, the last time: {_last_line(ray_error_file)}"
+
+
+def _last_line(path: str | None) -> str:
+    try:
+        with open(path or "") as stream:
+            lines = [line.strip() for line in stream if line.strip()]
+    except OSError:
+        lines = []
+    return lines[-1] if lines else "Ray recorded no error text"
 
 
 def study_values(result: dict[str, Any], metric: str | list[str]) -> float | list[float]:

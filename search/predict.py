@@ -1,5 +1,7 @@
 """`python -m search.predict EXPERIMENT_DIR IMAGE_OR_FOLDER…`: the emotion in each face image,
-by the experiment's best model (`best/`).
+by the experiment's deliverable, `best/model.pt2` — the program exported with torch.export, with its
+standardization, flip test-time augmentation and ensemble members inside, so what is predicted
+here is what the experiment's figures describe.
 
 Any image PIL reads (any size, colour or greyscale) is turned into a FER2013 input — 48×48
 greyscale (`trainables.inference.to_face`). One line per image on stdout, `path, emotion,
@@ -15,7 +17,7 @@ import csv
 import sys
 from pathlib import Path
 
-from experiment.files import BEST_DIR
+from experiment.files import BEST_DIR, EXPORT_FILE
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
 
@@ -39,10 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="write a CSV here instead of printing (path, emotion, probability, "
                                                    "and each emotion's probability)")
     args = parser.parse_args(argv)
-    checkpoint = args.experiment / BEST_DIR
-    if not (checkpoint / "model.pt").is_file():
-        print(f"search.predict: error: {checkpoint / 'model.pt'} is missing (is {args.experiment} a finished "
-              "experiment?)", file=sys.stderr)
+    exported = args.experiment / BEST_DIR / EXPORT_FILE
+    if not exported.is_file():
+        print(f"search.predict: error: {exported} is missing (is {args.experiment} a finished experiment?)",
+              file=sys.stderr)
         return 2
     paths = image_paths(args.images)
     if args.output is not None and args.output.exists():
@@ -54,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from PIL import Image, UnidentifiedImageError
 
-    from trainables import EMOTIONS, load_model
-    from trainables.inference import probabilities, to_face
+    from trainables import EMOTIONS
+    from trainables.inference import load_exported, to_face
 
     faces, readable = [], []
     for path in paths:
@@ -69,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     if not faces:
         print(f"search.predict: error: none of the {len(paths)} image(s) could be read", file=sys.stderr)
         return 2
-    model, _, standardizer = load_model(checkpoint / "model.pt", torch.device("cpu"))
-    probs = probabilities(model, standardizer, np.stack(faces))
+    with torch.inference_mode():
+        probs = load_exported(exported)(torch.from_numpy(np.stack(faces)).float()).numpy()
     rows = [(str(path), EMOTIONS[int(p.argmax())], float(p.max()), p) for path, p in zip(readable, probs)]
     if args.output is None:
         for path, emotion, probability, _ in rows:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiment.files import RECORD_FILE, SUMMARY_FILE, write_json_atomically
-from experiment.schema import FINISHED
+from experiment.schema import FINAL, FINISHED
 from search.options import SearchOptions
 from spaces import SPACES
 from spaces.files import SpaceFileError, space_from_spec, space_to_spec
@@ -45,12 +45,26 @@ def write_record(search: RecordedSearch) -> None:
 
 def read_record(folder: Path) -> RecordedSearch:
     """The recorded search of `folder`; RecordError unless it is an unfinished experiment."""
+    recorded = load_record(folder, "--resume", "resume")
+    folder = recorded.options.experiment_dir
+    if status_of(folder) == FINISHED:
+        final = _summary(folder).get(FINAL)
+        if isinstance(final, dict) and final.get("status") != FINISHED:  # the search is done, not its final training
+            raise RecordError(f"{folder} already finished its search; continue its final training with "
+                              f"python -m search.final {folder}")
+        raise RecordError(f"{folder} already finished; there is nothing to resume")
+    return recorded
+
+
+def load_record(folder: Path, taker: str, purpose: str) -> RecordedSearch:
+    """The recorded search of `folder`, finished or not; RecordError when it holds none (`taker`
+    and `purpose` name, in the message, what asked for it and what for)."""
     folder = Path(folder).expanduser().absolute()
     if not folder.is_dir():
-        raise RecordError(f"{folder} is not a folder; --resume takes an experiment folder written by search.run")
+        raise RecordError(f"{folder} is not a folder; {taker} takes an experiment folder written by search.run")
     path = folder / RECORD_FILE
     if not path.is_file():
-        raise RecordError(f"{folder} holds no experiment ({RECORD_FILE} is missing); nothing to resume")
+        raise RecordError(f"{folder} holds no experiment ({RECORD_FILE} is missing); nothing to {purpose}")
     try:
         content = json.loads(path.read_text())
         options = dict(content["options"])
@@ -63,15 +77,19 @@ def read_record(folder: Path) -> RecordedSearch:
                                   train_subset=content["train_subset"], split_sizes=tuple(content["split_sizes"]))
     except (ValueError, KeyError, TypeError, SpaceFileError) as exc:
         raise RecordError(f"{path} is not a readable experiment record ({type(exc).__name__}: {exc})") from None
-    if status_of(folder) == FINISHED:
-        raise RecordError(f"{folder} already finished; there is nothing to resume")
     return recorded
 
 
 def status_of(folder: Path) -> str | None:
     """`finished`, `interrupted`, or None when the search never wrote its summary (e.g. SIGKILL)."""
+    status = _summary(folder).get("status")
+    return status if isinstance(status, str) else None
+
+
+def _summary(folder: Path) -> dict:
     try:
-        return json.loads((Path(folder) / SUMMARY_FILE).read_text()).get("status")
-    except (OSError, ValueError, AttributeError):
-        return None
+        summary = json.loads((Path(folder) / SUMMARY_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return summary if isinstance(summary, dict) else {}
 

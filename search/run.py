@@ -1,4 +1,5 @@
-"""`python -m search.run --space NAME`: run a search, test the best trial, write results and report.
+"""`python -m search.run --space NAME`: run a search (then, if asked, its final training), test the
+deliverable once, write results and report.
 
 `python -m search.run --resume DIR` continues one whose driver was interrupted or killed.
 Ray and torch are imported only once a search is really about to start, so `--help`,
@@ -19,9 +20,11 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from experiment.files import BEST_DIR, EPOCHS_FILE, REPORT_FILE, SUMMARY_FILE, TRIALS_FILE, write_json_atomically
-from experiment.schema import (FINISHED, INTERRUPTED, MAX_TRAIN_TIME, NO_EARLY_STOPPING, OBJECTIVE, SCHEDULER,
-                               SEARCH, SPACE, SPACE_FILE, SPACE_SPEC)
+from experiment.schema import (DELIVERABLE, FINAL, FINISHED, INTERRUPTED, MAX_TRAIN_TIME, MEMBERS, MODEL,
+                               NO_EARLY_STOPPING, OBJECTIVE, SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STALLED,
+                               STEP, STEPS)
 from search import interruption
+from search.local_ray import keep_local_ray_on_loopback
 from search.options import (DEFAULTS, UsageError, build_parser, given_flags, load_space, resolve_options,
                             train_subset)
 from search.record import RecordedSearch, RecordError, read_record, write_record
@@ -58,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         print_data(plan.splits)
         for warning in plan.quality.warnings:
             print(f"search.run: warning: {warning}", file=sys.stderr)
+        keep_local_ray_on_loopback()  # before Ray is first imported, just below
         from search.cluster_checks import check_cluster
         from search.tuner import connect_ray
 
@@ -109,6 +113,7 @@ def resume_plan(args) -> Plan:
 
 def run(plan: Plan) -> int:
     from search.best import evaluate_best
+    from search.callbacks import stall
     from search.tuner import run_search
 
     options = plan.search.options
@@ -127,11 +132,24 @@ def run(plan: Plan) -> int:
         write_summary(plan, None, wall_time_s=time.time() - started, status=INTERRUPTED)
         print(f"\n== {options.study_name} interrupted; its state is saved. Resume with:\n{resume_command}")
         return interruption.INTERRUPTED_EXIT_STATUS
+    stalled = stall()
+    if options.final_training and not stalled:  # the search is done; the model comes after its final training
+        from search.final.command import FinalRequest, finalize, full_splits
+
+        write_summary(plan, None, wall_time_s=time.time() - started, status=FINISHED)
+        request = FinalRequest(options.final_epochs, options.final_budget_s, options.final_members,
+                               options.ensemble_rounds)
+        splits = plan.splits if plan.search.train_subset is None else full_splits(plan.search)
+        return finalize(plan.search, splits, request, search_results=results, program="search.run")
     best = evaluate_best(results, plan.splits, folder, optuna_numbers(folder).get, options.max_epochs,
-                         options.max_train_time_s)
-    summary = write_summary(plan, best, wall_time_s=time.time() - started, status=FINISHED)
-    report = build_report(folder)
+                         options.max_train_time_s, ensemble_rounds=options.ensemble_rounds)
+    summary = write_summary(plan, best, wall_time_s=time.time() - started, status=STALLED if stalled else FINISHED)
+    report = build_report(folder) if summary["trials"] else None  # a report needs a trial
     print_summary(summary, report)
+    if stalled:  # no node could hold its trials: the results so far are written, but the search did not finish
+        print(f"search.run: error: search ended: {stalled}; results so far in {display_path(folder)}",
+              file=sys.stderr)
+        return 2
     return 0
 
 
@@ -206,15 +224,28 @@ def print_summary(summary: dict[str, Any], report: Path | None) -> None:
     best = summary["best"]
     lines = ["", f"== {summary['name']} ({summary['space']}) finished in {summary['wall_time_s']:.0f} s",
              f"data:    {summary['data']['description']}",
-             "trials:  " + ", ".join(f"{state} {n}" for state, n in sorted(summary["trials"].items()))]
+             "trials:  " + (", ".join(f"{state} {n}" for state, n in sorted(summary["trials"].items()))
+                            or "none ran")]
+    final = summary.get(FINAL)
+    if final:
+        epochs = "/".join(str(m["epochs"]) for m in final["members"])
+        wall = final.get("outcome", {}).get("wall_time_s")
+        lines.append(f"final:   {len(final['members'])} configuration(s) trained again on all "
+                     f"{final['train_images']:,} training images, {epochs} epochs"
+                     + (f", in {wall:.0f} s" if wall is not None else "") + f" ({final['status']})")
     if best is None:
         lines.append("best:    no trial produced a checkpoint")
     else:
         config = ", ".join(f"{k}={v}" for k, v in best["config"].items())
-        lines += [f"best:    trial {best['trial_id']} (Optuna #{best['optuna_number']}), epoch {best['epoch']}",
+        number = f" (Optuna #{best['optuna_number']})" if best.get("optuna_number") is not None else ""
+        one_model = len(best.get(MEMBERS) or [None]) == 1  # an ensemble's training time is not its leading model's
+        train_time = (f" | train time {best['train_time_s']:.1f} s"
+                      if best.get("train_time_s") is not None and one_model else "")
+        lines += [f"model:   {best.get(MODEL, 'trial ' + str(best['trial_id']))}",
+                  f"leading: trial {best['trial_id']}{number}, epoch {best['epoch']}",
                   f"config:  {config}",
-                  f"val_acc {best['val_acc']:.4f} | test_acc {best['test_acc']:.4f} ({best['test_split']}) | "
-                  f"train time {best['train_time_s']:.1f} s"]
+                  f"val_acc {best['val_acc']:.4f} | test_acc {best['test_acc']:.4f} ({best['test_split']}){train_time}"]
+        lines += [_step_line(step) for step in best.get(STEPS, [])]
     paths = summary["paths"]
     lines += [f"results: {paths['trials']}, {paths['epochs']}", f"best:    {paths['best']}/",
               f"summary: {paths['summary']}"]
@@ -222,6 +253,14 @@ def print_summary(summary: dict[str, Any], report: Path | None) -> None:
         lines.append(f"report:  {display_path(report)}")
     lines.append(f"review:  {summary['dashboard_command']}")
     print("\n".join(lines))
+
+
+def _step_line(step: dict[str, Any]) -> str:
+    """One step from the search's best checkpoint to the deliverable, as the summary prints it."""
+    chosen = "  <- best/" if step[DELIVERABLE] else ""
+    note = f" ({step['note']})" if step.get("note") else ""
+    figures = f"val_acc {step['val_acc']:.4f} | test_acc {step['test_acc']:.4f}"
+    return f"  {step[STEP]:<15} {figures}  {step[MODEL]}{note}{chosen}"
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -17,9 +18,11 @@ import optuna
 import pyarrow.fs
 import ray
 from ray import tune
-from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler
+from ray.tune.schedulers import ASHAScheduler, TrialScheduler
 
-from search.callbacks import CpuFallbackWarning, ForwardInterruption, ParquetResults, ProgressLine
+from search.callbacks import (CpuFallbackWarning, ForwardInterruption, ParquetResults, ProgressLine, RecoveryNotice,
+                              StopWhenStalled, WaitWatch)
+from search.local_ray import is_loopback, joins_cluster
 from search.options import OBJECTIVES, SearchOptions
 from search.outcome import FULL_RUN_TIME
 from search.scheduling import PARETO_QUALITIES, RANKINGS, SchedulerState, SuccessiveHalving, pareto_ranking
@@ -95,13 +98,12 @@ def trial_scheduler(*, prune: bool, max_epochs: int, grace_epochs: int, reductio
                     scheduler: str = "halving", objective: str = "accuracy", max_train_time_s: float | None = None,
                     ranking: str = "loss") -> TrialScheduler:
     """The project's successive halving (or Ray's stock ASHA, to compare against) over epochs;
-    a space that must not `prune` runs every trial to the end. `ranking` names the ranking at a
-    rung (`search.scheduling.RANKINGS`; with `--objective pareto`, the quality paired with time):
+    a space that must not `prune` runs every trial to the end (successive halving without
+    rungs: a trial resuming from its checkpoint still goes first, and one whose full run cannot
+    fit `max_train_time_s` still stops). `ranking` names the ranking at a rung
+    (`search.scheduling.RANKINGS`; with `--objective pareto`, the quality paired with time):
     the search uses "loss", the simulator compares the others."""
     if not prune or scheduler == "none":
-        if max_train_time_s is None:
-            return FIFOScheduler()
-        # No early stopping, but a trial whose full run cannot fit the limit still stops.
         return SuccessiveHalving(max_t=max_epochs, grace_period=max_epochs, max_full_run_time_s=max_train_time_s)
     if scheduler == "ray-asha":
         return ASHAScheduler(time_attr="training_iteration", max_t=max_epochs, grace_period=grace_epochs,
@@ -113,20 +115,26 @@ def trial_scheduler(*, prune: bool, max_epochs: int, grace_epochs: int, reductio
 
 
 def connect_ray() -> None:
-    """Join the cluster in RAY_ADDRESS (or the one `ray job submit` runs in), else start a local one."""
-    _quiet_ray_output()
+    """Join the cluster in RAY_ADDRESS (or the one `ray job submit` runs in), else start a local
+    one whose servers listen on 127.0.0.1 only (`search.local_ray`)."""
+    quiet_ray_output()
     if not ray.is_initialized():
         # Trials print nothing worth reading; their errors land in Tune's error files and trials.parquet.
         # A local cluster needs no dashboard: it would only take CPU from the trials.
         # "local" starts a new cluster even when another one, started by `ray start`, is running here.
-        address = os.environ.get("RAY_ADDRESS") or "local"
-        ray.init(address=address, logging_level="WARNING", log_to_driver=False,
-                 include_dashboard=False if address == "local" else None)
+        local = not joins_cluster()
+        ray.init(address="local" if local else os.environ["RAY_ADDRESS"], logging_level="WARNING",
+                 log_to_driver=False, include_dashboard=False if local else None)
+        address = ray.util.get_node_ip_address()
+        if local and not is_loopback(address):
+            print(f"search.run: warning: the local Ray cluster listens on {address}, not on 127.0.0.1 only: Ray was "
+                  "imported before search.local_ray.keep_local_ray_on_loopback() could keep it there",
+                  file=sys.stderr)
 
 
 def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> tune.ResultGrid:
     """Run every trial on the Ray cluster; with `resume`, continue the experiment Tune saved."""
-    _quiet_ray_output()
+    quiet_ray_output()
     connect_ray()
     settings = TrialSettings(max_epochs=options.max_epochs, seed=options.seed, precision=options.precision)
     # with_parameters puts the data set into the object store once, not once per trial.
@@ -139,17 +147,17 @@ def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> 
         return tuner.fit()
 
     searcher = optuna_searcher(options)
+    waits = WaitWatch(options.max_wait_s)
     scheduler = trial_scheduler(prune=options.space.prune, max_epochs=options.max_epochs,
                                 grace_epochs=options.grace_epochs, reduction_factor=options.reduction_factor,
                                 scheduler=options.scheduler, objective=options.objective,
                                 max_train_time_s=options.max_train_time_s)
     callbacks = [
         ParquetResults(options.experiment_dir, options.max_epochs, searcher.optuna_trial_number, searcher.baseline_of),
-        ProgressLine(options.max_epochs, options.samples), CpuFallbackWarning(), CloseStudyAtEnd(searcher),
-        ForwardInterruption(),
+        waits, ProgressLine(options.max_epochs, options.samples, waits=waits), RecoveryNotice(options.max_failures),
+        CpuFallbackWarning(),
+        CloseStudyAtEnd(searcher), ForwardInterruption(), SchedulerState(scheduler),
     ]
-    if type(scheduler) is not FIFOScheduler:  # FIFO has no state (and no save)
-        callbacks.append(SchedulerState(scheduler))
     storage_path, run_name, filesystem = ray_storage(options)
     tuner = tune.Tuner(
         trainable,
@@ -160,12 +168,14 @@ def run_search(options: SearchOptions, splits: Splits, resume: bool = False) -> 
         ),
         run_config=tune.RunConfig(
             name=run_name, storage_path=storage_path, storage_filesystem=filesystem,
-            callbacks=callbacks, verbose=0,
+            callbacks=callbacks, verbose=0, stop=StopWhenStalled(),
             # One checkpoint kept per trial (besides its latest) makes Tune snapshot the
             # experiment after every epoch: a resumed search repeats at most the epoch in flight.
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1, checkpoint_score_attribute=METRIC,
                                                     checkpoint_score_order=MODE),
-            failure_config=tune.FailureConfig(max_failures=1),
+            # Only faults reach Ray (a lost node, actor or raylet): the training's own exceptions
+            # are results (`search.outcome`). Each fault sends the trial back to its last checkpoint.
+            failure_config=tune.FailureConfig(max_failures=options.max_failures),
         ),
     )
     return tuner.fit()
@@ -190,7 +200,8 @@ def ray_storage(options: SearchOptions) -> tuple[str, str, pyarrow.fs.FileSystem
     return path, options.study_name, None
 
 
-def _quiet_ray_output() -> None:
+def quiet_ray_output() -> None:
+    """Ray's and Optuna's notices that the project's own lines already say, kept off the terminal."""
     # Tune's experiment box and TensorBoard hint come from its "new output"; the progress line is the view.
     os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
     # The snapshot per epoch above is intended; Tune would warn that it is frequent.
@@ -200,6 +211,11 @@ def _quiet_ray_output() -> None:
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     # Tune's own stop and "Tuner.restore(...)" notices: search.run says the same in its own terms.
     logging.getLogger("ray.tune.tune").setLevel(logging.ERROR)
+    # A trial's fault is one line of search.callbacks.RecoveryNotice, not a traceback per node lost.
+    os.environ.setdefault("TUNE_PRINT_ALL_TRIAL_ERRORS", "0")
+    # "No trial is running and no new trial has been started within the last 60 seconds": the
+    # progress line says what waiting trials need, and --max-wait-s bounds the wait.
+    logging.getLogger("ray.tune.execution.insufficient_resources_manager").setLevel(logging.ERROR)
     # Token authentication is Ray's default for a local cluster: a notice, not news, at every start.
     logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
     # "A new study created in RDB": the command prints where the study is at its end.

@@ -11,7 +11,8 @@ import pyarrow as pa
 from experiment.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-TYPES = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
+TYPES = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(),
+         "list<string>": pa.list_(pa.string())}
 
 
 def _trials_table() -> list[tuple[str, str | None]]:

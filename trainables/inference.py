@@ -4,6 +4,9 @@ labelled split, and the model exported (`torch.export`) with its input scaling f
 Any image becomes a FER2013 input the way FER2013's own were made: greyscale, 48×48 pixels
 (`to_face`). The exported module takes such faces as float32 0–255 values, (N, 48, 48), and
 returns probabilities over `EMOTIONS`: a user needs neither this package nor the standardizer.
+One exported program may hold several models, their probabilities averaged with weights (an
+ensemble), and each may see the face and its mirror image (flip test-time augmentation: a
+face's expression is the same mirrored, so the two predictions are averaged).
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from trainables.loop import autocast, to_device_tensors
 from trainables.standardize import Standardizer
 
 BATCH = 256
-EXPORT_FILE = "model.pt2"  # torch.export's program; TorchScript is deprecated in torch 2.13
 
 
 def to_face(image: Image.Image) -> np.ndarray:
@@ -33,15 +35,17 @@ def to_face(image: Image.Image) -> np.ndarray:
 
 @torch.inference_mode()
 def probabilities(model: nn.Module, standardizer: Standardizer, faces: np.ndarray, precision: str = "fp32",
-                  ) -> np.ndarray:
-    """(N, 7) emotion probabilities for (N, 48, 48) uint8 faces (`precision` as in training)."""
+                  flip: bool = False) -> np.ndarray:
+    """(N, 7) emotion probabilities for (N, 48, 48) uint8 faces (`precision` as in training); with
+    `flip`, of the mirrored faces instead (average the two for flip test-time augmentation)."""
     model.eval()
     device = next(model.parameters()).device
     x, _ = to_device_tensors(standardizer(faces), np.zeros(len(faces), dtype=np.int64), device)
     batches = []
     for first in range(0, len(x), BATCH):
+        batch = x[first:first + BATCH]
         with autocast(resolve_precision(precision, device), device):
-            batches.append(F.softmax(model(x[first:first + BATCH]).float(), dim=1))
+            batches.append(F.softmax(model(batch.flip(-1) if flip else batch).float(), dim=1))
     return torch.cat(batches).cpu().numpy()
 
 
@@ -61,12 +65,13 @@ def per_class_results(labels: np.ndarray, predicted: np.ndarray) -> dict:
 
 class DeployedModel(nn.Module):
     """The model with its input standardization folded in: 0–255 faces (N, 48, 48) in,
-    probabilities over the emotions out."""
+    probabilities over the emotions out; with `flip`, averaged over the face and its mirror image."""
 
-    def __init__(self, model: nn.Module, standardizer: Standardizer):
+    def __init__(self, model: nn.Module, standardizer: Standardizer, flip: bool = False):
         super().__init__()
         self.model = model
         self.kind = standardizer.kind
+        self.flip = flip
         self.register_buffer("mean", torch.as_tensor(np.asarray(standardizer.mean), dtype=torch.float32))
         self.register_buffer("std", torch.as_tensor(np.asarray(standardizer.std), dtype=torch.float32))
 
@@ -80,13 +85,43 @@ class DeployedModel(nn.Module):
                                     x.std(dim=(1, 2), keepdim=True, unbiased=False), torch.ones(1))
             else:
                 x = (x - self.mean) / self.std
-        return F.softmax(self.model(x.unsqueeze(1)).float(), dim=1)
+        x = x.unsqueeze(1)
+        probabilities = F.softmax(self.model(x).float(), dim=1)
+        if self.flip:  # a per-pixel standardization is mirrored after it is applied, as in training
+            probabilities = (probabilities + F.softmax(self.model(x.flip(-1)).float(), dim=1)) / 2
+        return probabilities
 
 
-def export_model(model: nn.Module, standardizer: Standardizer, path: Path) -> None:
+class DeployedEnsemble(nn.Module):
+    """Several deployed models, their probabilities averaged with `weights` (how often ensemble
+    selection chose each): one program in, one out."""
+
+    def __init__(self, members: list[DeployedModel], weights: list[float]):
+        super().__init__()
+        if len(members) != len(weights) or not members or min(weights) <= 0:
+            raise ValueError(f"an ensemble needs one positive weight per member; got {weights} for {len(members)}")
+        self.members = nn.ModuleList(members)
+        self.register_buffer("weights", torch.tensor(weights, dtype=torch.float32) / sum(weights))
+
+    def forward(self, faces: torch.Tensor) -> torch.Tensor:
+        total = self.members[0](faces) * self.weights[0]
+        for i in range(1, len(self.members)):
+            total = total + self.members[i](faces) * self.weights[i]
+        return total
+
+
+def export_model(model: nn.Module, standardizer: Standardizer, path: Path, flip: bool = False) -> None:
     """`DeployedModel` on the CPU in fp32, exported with `torch.export` for any batch size (load
     with `torch.export.load(path).module()`)."""
-    deployed = DeployedModel(model.float().cpu().eval(), standardizer).eval().requires_grad_(False)
+    export_ensemble([(model, standardizer)], [1.0], path, flip)
+
+
+def export_ensemble(models: list[tuple[nn.Module, Standardizer]], weights: list[float], path: Path,
+                    flip: bool = False) -> None:
+    """Models with their standardizers, averaged with `weights` (each with flip test-time augmentation
+    when `flip`), on the CPU in fp32, exported as one `torch.export` program for any batch size."""
+    members = [DeployedModel(model.float().cpu().eval(), standardizer, flip) for model, standardizer in models]
+    deployed = (members[0] if len(members) == 1 else DeployedEnsemble(members, weights)).eval().requires_grad_(False)
     example = torch.zeros(2, IMAGE_SIZE, IMAGE_SIZE)
     program = torch.export.export(deployed, (example,), dynamic_shapes=({0: torch.export.Dim("batch")},))
     with warnings.catch_warnings():  # torch 2.13 warns of weights not on the CPU; they are on the CPU here

@@ -118,19 +118,23 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch
 
 
 @torch.inference_mode()
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, precision: str) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) over a whole split, summed on the device and read once."""
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, precision: str) -> tuple[float, float, torch.Tensor]:
+    """(mean cross-entropy, accuracy, class probabilities (N, 7)) over a whole split, summed on the
+    device and read once; the probabilities are what ensemble selection averages later, kept so
+    that it needs no second pass."""
     model.eval()
     step = eval_batch(x.device)
     loss_sum = torch.zeros((), device=x.device)
     correct = torch.zeros((), device=x.device, dtype=torch.long)
+    probabilities = []
     for first in range(0, len(y), step):
         xb, yb = x[first:first + step], y[first:first + step]
         with autocast(precision, x.device):
             logits = model(xb).float()
         loss_sum += F.cross_entropy(logits, yb, reduction="sum")
         correct += (logits.argmax(1) == yb).sum()
-    return loss_sum.item() / len(y), correct.item() / len(y)
+        probabilities.append(F.softmax(logits, dim=1))
+    return loss_sum.item() / len(y), correct.item() / len(y), torch.cat(probabilities)
 
 
 def _synchronize(device: torch.device) -> None:

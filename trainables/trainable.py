@@ -1,14 +1,21 @@
 """Train one configuration, reporting after every epoch: the Ray Tune function trainable.
 
 `run_trial` holds the logic and knows nothing of Ray; `train_fer` adapts it to Tune
-(`tune.report` with a checkpoint each epoch, resume from `tune.get_checkpoint()`).
+(`tune.report` with a checkpoint each epoch, resume from `tune.get_checkpoint()`). An exception
+raised by the training itself is a result, not a crash: `train_fer` reports it under
+`TRAINING_ERROR` and returns, so that Ray retries only what reaches it from outside the
+training (a lost node, actor or raylet), and the search ends the trial as failed at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
+import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,30 +32,58 @@ from trainables.models import build_model, count_parameters
 from trainables.standardize import Standardizer, fit_standardizer
 
 STATE_FILE = "state.pt"
+VAL_PROBABILITIES_FILE = "val_probabilities.npy"  # beside STATE_FILE: (validation images, 7) float32
+TRAINING_ERROR = "training_error"
+"""Result key of a trial's last result when its training raised: "<ExceptionType>: <message>"."""
 Report = Callable[[dict[str, Any], "Path | None"], None]
 
 
 def train_fer(config: dict[str, Any], splits: Splits, settings: TrialSettings) -> None:
-    """Ray Tune entry point: `tune.with_parameters(train_fer, splits=..., settings=...)`."""
+    """Ray Tune entry point: `tune.with_parameters(train_fer, splits=..., settings=...)`.
+
+    An exception from the training ends the trial with one last result that carries it
+    (`TRAINING_ERROR`, beside the last measured `val_acc` and `train_time_s`, NaN before the
+    first epoch, which every result carries); an exception from Ray's own `tune.report` (its
+    storage, its session) is Ray's and reaches Ray.
+    """
     from ray import tune
 
     import ray
 
-    config, settings = settings.for_trial(config)
     checkpoint = tune.get_checkpoint()
     node = _node_name()
     device = training_device(ray.get_gpu_ids(), torch.cuda.is_available())  # a GPU only when Ray gave one
+    last = {"val_acc": math.nan, "train_time_s": math.nan}
 
     def report(metrics: dict[str, Any], checkpoint_dir: Path | None) -> None:
-        tune.report({**metrics, "node": node},
-                    checkpoint=tune.Checkpoint.from_directory(checkpoint_dir) if checkpoint_dir else None)
+        try:
+            tune.report({**metrics, "node": node},
+                        checkpoint=tune.Checkpoint.from_directory(checkpoint_dir) if checkpoint_dir else None)
+        except Exception as exc:
+            raise _RayReportFailed() from exc
+        last.update(val_acc=metrics["val_acc"], train_time_s=metrics["train_time_s"])
 
-    if checkpoint is None:
-        run_trial(Hyperparameters.from_config(config), settings, splits, report, threads=_trial_cpus(), device=device)
-    else:
-        with checkpoint.as_directory() as resume_dir:
-            run_trial(Hyperparameters.from_config(config), settings, splits, report,
-                      resume_from=Path(resume_dir), threads=_trial_cpus(), device=device)
+    # Fetching the checkpoint is Ray's storage: a failure there is a fault, Ray's to retry.
+    with checkpoint.as_directory() if checkpoint is not None else contextlib.nullcontext() as resume_dir:
+        try:
+            hyperparameters, trial_settings = settings.for_trial(config)
+            run_trial(Hyperparameters.from_config(hyperparameters), trial_settings, splits, report,
+                      resume_from=Path(resume_dir) if resume_dir else None, threads=_trial_cpus(), device=device)
+        except _RayReportFailed as failed:
+            raise failed.__cause__ from None
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)  # the whole trace stays in the trial worker's log
+            tune.report({**last, TRAINING_ERROR: describe_error(exc), "node": node})
+
+
+def describe_error(exc: BaseException) -> str:
+    """`<ExceptionType>: <first line of its message>`, one line for a table cell."""
+    message = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+
+
+class _RayReportFailed(Exception):
+    """Carries an exception out of `tune.report` past the training's own error boundary."""
 
 
 def run_trial(hp: Hyperparameters, settings: TrialSettings, splits: Splits, report: Report,
@@ -92,7 +127,7 @@ def run_trial(hp: Hyperparameters, settings: TrialSettings, splits: Splits, repo
         epoch += 1
         train_time_s += stats.seconds
         eval_start = time.perf_counter()
-        val_loss, val_acc = evaluate(model, val_x, val_y, precision)
+        val_loss, val_acc, val_probabilities = evaluate(model, val_x, val_y, precision)
         metrics = {
             "epoch": epoch, "val_acc": val_acc, "val_loss": _finite_or_none(val_loss),
             "train_loss": _finite_or_none(stats.loss), "train_acc": stats.accuracy,
@@ -110,6 +145,7 @@ def run_trial(hp: Hyperparameters, settings: TrialSettings, splits: Splits, repo
                 "optimizer": optimizer.state_dict(), "lr_scheduler": lr_scheduler.state_dict(),
                 "generator": generator.get_state(), "generator_device": device.type, "epoch": epoch,
                 "train_time_s": train_time_s})
+            np.save(Path(checkpoint_dir) / VAL_PROBABILITIES_FILE, val_probabilities.cpu().numpy())
             report(metrics, Path(checkpoint_dir))
 
 

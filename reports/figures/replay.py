@@ -56,8 +56,9 @@ def replay(experiment: Experiment) -> Panel:
     if factors is None:
         return no_figure("This search was not a controlled replay (one hyperparameter varied, or two fully "
                          "crossed, everything else held), so its trials do not compare directly; the sections "
-                         "above estimate each effect from all of them. The study's sections replay with `--space` "
-                         + ", ".join(f"`{space.name}`" for space in CONTROLLED) + ".")
+                         "above estimate each effect from all of them. The study's sections replay with "
+                         + ", ".join(f"`--space {space.name}`" if i == 0 else f"`{space.name}`"
+                                     for i, space in enumerate(CONTROLLED)) + ".")
     table = replay_table(experiment.trials, experiment.epochs)
     if len(factors) == 1:
         return _one_factor(table, factors[0])

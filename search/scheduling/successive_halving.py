@@ -32,6 +32,7 @@ from ray.tune.experiment import Trial
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
 from experiment.full_run import full_run_time_s
+from search.outcome import training_error
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ def continues(keys: dict[str, tuple], trial_id: str, reduction_factor: float) ->
 
 
 class SuccessiveHalving(FIFOScheduler):
-    """ASHA over epochs with a pluggable ranking at each rung, and an optional time limit.
+    """ASHA over epochs with a pluggable ranking at each rung, and an optional time limit; a
+    trial resuming from its checkpoint starts before new ones.
 
     Args:
         max_t: epochs of a full run; a trial reaching it stops.
@@ -194,6 +196,8 @@ class SuccessiveHalving(FIFOScheduler):
         return True  # the ranking names its own signals
 
     def on_trial_result(self, tune_controller: Any, trial: Trial, result: dict) -> str:
+        if training_error(result):
+            return TrialScheduler.CONTINUE  # no epoch; the trial ends as it reported
         progress = self._update(trial.trial_id, result)
         if progress.epochs >= self.max_t:
             return TrialScheduler.STOP
@@ -207,6 +211,17 @@ class SuccessiveHalving(FIFOScheduler):
             return TrialScheduler.STOP
         return TrialScheduler.CONTINUE
 
+    def choose_trial_to_run(self, tune_controller: Any) -> Trial | None:
+        """A trial waiting to resume from its checkpoint (its node was lost) before a new one.
+
+        Ray requeues a recovered trial behind the trials created since; FIFO order among
+        the resumed, then among the new, is kept."""
+        pending = [t for t in tune_controller.get_trials() if t.status == Trial.PENDING]
+        resumed = [t for t in pending if t.checkpoint is not None]
+        if resumed or pending:
+            return (resumed or pending)[0]
+        return super().choose_trial_to_run(tune_controller)  # a paused trial, if any
+
     def _too_slow(self, progress: Progress) -> bool:
         """The projected full run exceeds the limit. The first epoch alone carries warm-up, so
         it stops a trial only when it has used up the limit by itself; from the second epoch
@@ -218,7 +233,7 @@ class SuccessiveHalving(FIFOScheduler):
         return progress.full_run_time_s(self.max_t) > self.max_full_run_time_s
 
     def on_trial_complete(self, tune_controller: Any, trial: Trial, result: dict) -> None:
-        if result and self.stopped.get(trial.trial_id) != TOO_SLOW:
+        if result and not training_error(result) and self.stopped.get(trial.trial_id) != TOO_SLOW:
             self.rungs.decide(trial.trial_id, self._update(trial.trial_id, result))
 
     def _update(self, trial_id: str, result: dict) -> Progress:

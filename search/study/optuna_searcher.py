@@ -22,13 +22,15 @@ import optuna
 from ray import tune
 from ray.tune.search.optuna import OptunaSearch
 
-from experiment.schema import COMPLETE, DIVERGED
+from experiment.schema import COMPLETE, DIVERGED, FAILED
 from search import interruption
-from search.outcome import OPTUNA_STATES, epochs_of, first_epoch_s, study_user_attrs, study_values, trial_outcome
+from search.outcome import (OPTUNA_STATES, epochs_of, fail_reason, first_epoch_s, study_user_attrs, study_values,
+                            training_error, trial_outcome)
 from search.study.reuse import REUSE_KEY, REUSED_FROM, FinishedTrials, own_metrics
 from spaces import SearchSpace
 
 EPOCH_VALUES = "val_acc_by_epoch"  # user attribute of multi-objective studies
+FAIL_REASON = "fail_reason"  # user attribute of a FAIL trial: its training's exception, or the fault Ray gave up on
 
 
 class TruthfulOptunaSearch(OptunaSearch):
@@ -62,6 +64,7 @@ class TruthfulOptunaSearch(OptunaSearch):
         self._baseline_names: dict[str, str] = {}
         self._orphans: list[int] = []
         self._pending_tells: list[tuple[int, Any, optuna.trial.TrialState]] = []
+        self._resuming: set[str] = set()  # trials sent back to their checkpoint, not started again yet
 
     @property
     def multi_objective(self) -> bool:
@@ -70,6 +73,8 @@ class TruthfulOptunaSearch(OptunaSearch):
     def suggest(self, trial_id: str) -> dict | None:
         if trial_id in self._configs:
             return self._configs[trial_id]
+        if self._resuming:
+            return None  # nothing new while a trial waits to resume: it goes first
         if trial_id not in self._ot_trials and self._orphans:
             # Asked before the driver died but never run: give it to this trial instead of asking anew.
             self._ot_trials[trial_id] = self._trial_object(self._orphans.pop(0))
@@ -106,20 +111,35 @@ class TruthfulOptunaSearch(OptunaSearch):
         if result and not error:
             self._report(trial_id, result)
         history = self._results.get(trial_id, [])
-        last = result or (history[-1] if history else None)
-        outcome = trial_outcome(last, self._max_epochs, error)
+        last = history[-1] if history else None  # the last epoch; `result` may report an error instead
+        outcome = trial_outcome(result or last, self._max_epochs, error)
         ot_trial = self._ot_trials[trial_id]
         self._completed_trials.add(trial_id)
         if self._already_finished_in_study(ot_trial):
             return  # told before the driver died, after its last saved state
         for name, value in study_user_attrs(last, outcome, self._max_epochs, first_epoch_s(history)).items():
             ot_trial.set_user_attr(name, value)
+        if training_error(result):
+            ot_trial.set_user_attr(FAIL_REASON, training_error(result))
         values = study_values(last, self.metric) if outcome in (COMPLETE, DIVERGED) else None
         # Told at the next experiment snapshot (`save`), never before Tune has saved that the
         # trial finished: a driver killed in between must not leave the study ahead of Tune.
         self._pending_tells.append((ot_trial.number, values, OPTUNA_STATES[outcome]))
-        if not error:
+        if outcome != FAILED:
             self._finished.add(trial_id, self._configs.get(trial_id, {}), history)
+
+    def resuming(self, trial_id: str, waits: bool) -> None:
+        """Whether a trial Ray sent back to its last checkpoint (its node lost) still waits to start."""
+        if waits:
+            self._resuming.add(trial_id)
+        else:
+            self._resuming.discard(trial_id)
+
+    def explain_failure(self, trial_id: str, reason: str) -> None:
+        """Give a trial Ray ended with an error its `fail_reason`, before the study is told FAIL."""
+        ot_trial = self._ot_trials.get(trial_id)
+        if ot_trial is not None and not self._already_finished_in_study(ot_trial):
+            ot_trial.set_user_attr(FAIL_REASON, reason)
 
     def close_unfinished(self) -> None:
         """Tell the study about trials Tune never completed because the search ended (time budget).
@@ -133,7 +153,7 @@ class TruthfulOptunaSearch(OptunaSearch):
             if self._results.get(trial_id):
                 self.on_trial_complete(trial_id)
             else:
-                ot_trial.set_user_attr("fail_reason", "the search ended before this trial reported an epoch")
+                ot_trial.set_user_attr(FAIL_REASON, "the search ended before this trial reported an epoch")
                 self._ot_study.tell(ot_trial, None, state=optuna.trial.TrialState.FAIL)
                 self._completed_trials.add(trial_id)
         for number in self._orphans:
@@ -156,6 +176,8 @@ class TruthfulOptunaSearch(OptunaSearch):
 
     def _report(self, trial_id: str, result: dict) -> None:
         """Each epoch once: an intermediate value at step = epoch (a user attribute if multi-objective)."""
+        if training_error(result):
+            return  # no epoch: the training raised
         history = self._results.setdefault(trial_id, [])
         step = epochs_of(result)
         if not history or epochs_of(history[-1]) < step:
@@ -187,10 +209,23 @@ class TruthfulOptunaSearch(OptunaSearch):
 
 
 class CloseStudyAtEnd(tune.Callback):
-    """At the end of a search that was not interrupted, leave no trial of the study RUNNING."""
+    """What the searcher learns only from Tune's callbacks: at the end of a search that was not
+    interrupted, no trial of the study is left RUNNING; a trial Ray ended with an error goes to
+    the study with its `fail_reason`; and while a trial Ray recovered waits to start again,
+    the searcher proposes nothing new."""
 
     def __init__(self, searcher: TruthfulOptunaSearch):
         self._searcher = searcher
+
+    def on_trial_recover(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self._searcher.resuming(trial.trial_id, waits=True)
+
+    def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self._searcher.resuming(trial.trial_id, waits=False)
+
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self._searcher.resuming(trial.trial_id, waits=False)
+        self._searcher.explain_failure(trial.trial_id, fail_reason(None, trial.num_failures, True, trial.error_file))
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
         if not interruption.requested():

@@ -54,7 +54,7 @@ def planted_trials(seed: int = 0, trials: int = 30, noise: float = 0.02,
                                "images_per_s": 1000.0, "diverged": False})
         trial_rows.append({"trial_id": f"t{i:02d}", "state": "complete", **DEFAULT_CONFIG, **config,
                            "epochs": EPOCHS, "max_epochs": EPOCHS, "param_count": 1, "images_per_s": 1000.0,
-                           "precision": "fp32", "device": "cpu", "error": None})
+                           "precision": "fp32", "device": "cpu", "fail_reason": None})
     _halve(trial_rows, epoch_rows)
     return trial_rows, [e for e in epoch_rows if e["epoch"] <= _epochs(trial_rows)[e["trial_id"]]]
 

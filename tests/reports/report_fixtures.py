@@ -33,7 +33,8 @@ def trial(trial_id: str, state: str = "complete", acc: float | None = 0.5, time:
     return {"trial_id": trial_id, "state": state, **DEFAULT_CONFIG, **config, "best_val_acc": acc,
             "best_epoch": epochs if acc is not None and epochs else None, "last_val_acc": acc,
             "train_time_s": time, "epochs": epochs, "max_epochs": max_epochs, "param_count": 168971,
-            "images_per_s": 1000.0, "precision": "fp32", "error": "boom" if state == "failed" else None}
+            "images_per_s": 1000.0, "precision": "fp32",
+            "fail_reason": "RuntimeError: boom" if state == "failed" else None}
 
 
 def epoch_rows(row: dict[str, Any]) -> list[dict[str, Any]]:

@@ -74,7 +74,7 @@ def test_exit_2_only_when_nothing_could_be_read_or_there_is_no_model(smoke_exper
     assert nothing.returncode == 2
     assert nothing.stderr.splitlines()[-1] == "search.predict: error: none of the 2 image(s) could be read"
     no_model = _predict(tmp_path, str(tmp_path), str(images))
-    assert no_model.returncode == 2 and len(no_model.stderr.splitlines()) == 1 and "best/model.pt" in no_model.stderr
+    assert no_model.returncode == 2 and len(no_model.stderr.splitlines()) == 1 and "best/model.pt2" in no_model.stderr
 
 
 @pytest.mark.slow

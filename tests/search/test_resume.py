@@ -97,7 +97,7 @@ def _check_invariants(experiment: Path, finished_before: pd.DataFrame) -> None:
     # the outputs describe the whole experiment
     summary = json.loads((experiment / "summary.json").read_text())
     assert summary["status"] == "finished" and sum(summary["trials"].values()) == SAMPLES
-    assert summary["best"]["val_acc"] == pytest.approx(trials["best_val_acc"].max())
+    assert summary["best"]["steps"][0]["val_acc"] == pytest.approx(trials["best_val_acc"].max())
     assert (experiment / "best" / "model.pt").is_file() and (experiment / "report.html").is_file()
     lost = len(finished_before) - int(trials["trial_id"].isin(finished_before["trial_id"]).sum())
     print(f"\n{experiment.name}: trials lost {lost} of {len(finished_before)} finished before the interruption, "

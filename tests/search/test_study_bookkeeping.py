@@ -55,3 +55,30 @@ def test_a_trial_asked_after_the_last_snapshot_is_adopted_by_the_next_ray_trial(
     assert len(study.trials) == 2  # no third Optuna trial
     assert study.trials[1].user_attrs["ray_trial_id"] == "c"
     assert config == SPACES["smoke"].config_of(study.trials[1].params)
+
+
+def test_nothing_new_is_proposed_while_a_trial_sent_back_to_its_checkpoint_waits(tmp_path):
+    searcher = _searcher(tmp_path)
+    searcher.suggest("a")
+    searcher.on_trial_result("a", _result(1))
+    searcher.resuming("a", waits=True)  # its node was lost; Ray requeued it
+    assert searcher.suggest("b") is None
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path}/optuna.db")
+    assert len(study.trials) == 1  # nothing asked of Optuna either
+    searcher.resuming("a", waits=False)  # started again, on another node
+    assert searcher.suggest("b") is not None
+
+
+def test_a_training_error_is_a_fail_with_its_reason_and_no_epoch(tmp_path):
+    searcher = _searcher(tmp_path)
+    searcher.suggest("a")
+    searcher.on_trial_result("a", _result(1))
+    error = {"training_iteration": 2, "val_acc": 0.3, "train_time_s": 1.0,
+             "training_error": "IndexError: Target 7 is out of bounds."}
+    searcher.on_trial_result("a", error)
+    searcher.on_trial_complete("a", error)
+    searcher.save(str(tmp_path / "searcher.pkl"))
+    (trial,) = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path}/optuna.db").trials
+    assert trial.state == optuna.trial.TrialState.FAIL
+    assert trial.user_attrs["fail_reason"] == "IndexError: Target 7 is out of bounds."
+    assert trial.intermediate_values == {1: 0.3} and trial.user_attrs["epochs"] == 1

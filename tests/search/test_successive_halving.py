@@ -140,3 +140,21 @@ def test_the_accuracy_ranking_breaks_majority_class_ties_by_the_loss():
     assert not rungs.decide("c", Progress(epochs=1, best_acc=0.249, best_loss=1.85))
     # accuracy first: a more accurate trial with a higher loss still ranks above every tied one
     assert rungs.decide("d", Progress(epochs=1, best_acc=0.30, best_loss=1.95))
+
+
+def test_a_trial_resuming_from_its_checkpoint_is_chosen_before_new_ones():
+    # Ray requeues a recovered trial behind the trials created since; it goes first all the same.
+    new = SimpleNamespace(trial_id="new", status="PENDING", checkpoint=None)
+    resumed = SimpleNamespace(trial_id="resumed", status="PENDING", checkpoint="checkpoint_000002")
+    running = SimpleNamespace(trial_id="running", status="RUNNING", checkpoint="checkpoint_000001")
+    controller = SimpleNamespace(get_trials=lambda: [running, new, resumed])
+    assert SuccessiveHalving(max_t=9).choose_trial_to_run(controller) is resumed
+    assert SuccessiveHalving(max_t=9).choose_trial_to_run(SimpleNamespace(get_trials=lambda: [new])) is new
+
+
+def test_a_result_that_reports_a_training_error_is_no_epoch_at_a_rung():
+    scheduler = SuccessiveHalving(max_t=9, grace_period=1, reduction_factor=3)
+    assert _run(scheduler, "a", _result(1, 0.30, 1.50)) == CONTINUE
+    # Ray numbers it as a second iteration; it must not reach (or be ranked at) a rung as epoch 2.
+    _run(scheduler, "a", {"training_iteration": 2, "val_acc": 0.30, "training_error": "ValueError: boom"})
+    assert scheduler.progress["a"].epochs == 1
