@@ -70,10 +70,18 @@ def crowding_distances(front: dict[str, tuple[float, ...]]) -> dict[str, float]:
 
 def hypervolume(points: Iterable[tuple[float, float]], reference_acc: float, reference_s: float) -> float:
     """Area dominated by (seconds ↓, accuracy ↑) points above `reference_acc` and left of
-    `reference_s` (a 2-D sweep, fastest first: each point adds the strip it improves)."""
-    area, best = 0.0, reference_acc
-    for seconds, accuracy in sorted(points):
+    `reference_s`: the sum of `hypervolume_strips`."""
+    return sum(hypervolume_strips(points, reference_acc, reference_s).values())
+
+
+def hypervolume_strips(points: Iterable[tuple[float, float]], reference_acc: float,
+                       reference_s: float) -> dict[int, float]:
+    """Point index → the strip of the hypervolume it adds (a 2-D sweep, fastest first: each point
+    adds (its accuracy − the best before it) × (`reference_s` − its seconds)); only the points that
+    add one. Says which points the area is made of."""
+    strips, best = {}, reference_acc
+    for index, (seconds, accuracy) in sorted(enumerate(points), key=lambda item: item[1]):
         if accuracy > best and seconds < reference_s:
-            area += (accuracy - best) * (reference_s - seconds)
+            strips[index] = (accuracy - best) * (reference_s - seconds)
             best = accuracy
-    return area
+    return strips

@@ -16,6 +16,7 @@ STATES = (COMPLETE, PRUNED, DIVERGED, FAILED)
 
 # summary.json: summary[SEARCH][SCHEDULER] is the early stopping a search used, NO_EARLY_STOPPING if none
 SEARCH, SCHEDULER, OBJECTIVE, NO_EARLY_STOPPING = "search", "scheduler", "objective", "none"
+MAX_TRAIN_TIME = "max_train_time_s"  # summary[SEARCH][MAX_TRAIN_TIME]: the user's --max-train-time-s, None if none
 SPACE, SPACE_FILE, SPACE_SPEC = "space", "space_file", "space_spec"  # a space from a file: its name and content
 FINISHED, INTERRUPTED = "finished", "interrupted"
 STALLED = "stalled"  # summary status: ended by --max-wait-s, its trials waiting for resources no node had
@@ -62,6 +63,6 @@ EPOCHS_SCHEMA = pa.schema([
 ])
 
 __all__ = ["COMPLETE", "DELIVERABLE", "DIVERGED", "ENSEMBLE", "EPOCHS_SCHEMA", "FAILED", "FINAL", "FINAL_TRAINING",
-           "FINISHED", "FLIP", "FLIP_STEP", "HYPERPARAMETERS", "INTERRUPTED", "MEMBERS", "MODEL", "NO_EARLY_STOPPING",
-           "OBJECTIVE", "PLAN_SCHEMA", "PRUNED", "SCHEDULER", "SEARCH", "SEARCH_BEST", "SPACE", "SPACE_FILE", "SPACE_SPEC", "STALLED",
-           "STATES", "STEP", "STEPS", "STEP_NAMES", "TEST_CHANGE", "TRIALS_SCHEMA"]
+           "FINISHED", "FLIP", "FLIP_STEP", "HYPERPARAMETERS", "INTERRUPTED", "MAX_TRAIN_TIME", "MEMBERS", "MODEL",
+           "NO_EARLY_STOPPING", "OBJECTIVE", "PLAN_SCHEMA", "PRUNED", "SCHEDULER", "SEARCH", "SEARCH_BEST", "SPACE",
+           "SPACE_FILE", "SPACE_SPEC", "STALLED", "STATES", "STEP", "STEPS", "STEP_NAMES", "TEST_CHANGE", "TRIALS_SCHEMA"]

@@ -24,6 +24,14 @@ functions of the trials table, so every answer can be worked out by hand:
 
     table = near_best_table(experiment.trials)   # best, fastest within 1/2/5 points, knee
     knee_sentence(table)  # "The knee, trial b, reaches 99.2% of the best accuracy in 2.0× less ..."
+
+A search's third question — the best model that trains in at most T seconds — gets rows of its
+own, "best in ≤ T s": for the limit the user gave the search (`--max-train-time-s`), else for the
+quartiles of its full runs' times (`time_limits`), so it is answered without a special search:
+
+    limits = time_limits(trials, user_limit_s=None)          # e.g. (100.0, 400.0)
+    table = near_best_table(trials, limits=limits)
+    limits_sentence(table, limits, user_limit=False)
 """
 
 from __future__ import annotations
@@ -39,6 +47,10 @@ from reports.wording import plural
 FULL_RUNS = ("complete",)
 TOLERANCES = (0.01, 0.02, 0.05)
 """Accuracy a near-best trial may give up, as fractions (1, 2 and 5 points)."""
+LIMIT_ROW = "best in ≤ "
+"""How the label of a row that answers a time limit starts (`limit_label`)."""
+QUARTILES = (0.25, 0.5, 0.75)
+"""Without a limit from the user, the time limits are these quantiles of the full runs' times."""
 COLUMNS = ("label", "trial_id", ACCURACY, TIME, "speedup", "points_given_up", "config")
 _TIE = 1e-12
 
@@ -72,14 +84,16 @@ def knee(front: pd.DataFrame) -> pd.Series | None:
     return ordered.iloc[int(np.flatnonzero(lift >= lift.max() - _TIE)[0])]
 
 
-def near_best_table(trials: pd.DataFrame, states: tuple[str, ...] = FULL_RUNS) -> pd.DataFrame:
-    """The best full run, the fastest within 1, 2 and 5 points of it, and the knee.
+def near_best_table(trials: pd.DataFrame, states: tuple[str, ...] = FULL_RUNS,
+                    limits: tuple[float, ...] = ()) -> pd.DataFrame:
+    """The best full run, the fastest within 1, 2 and 5 points of it, the knee, and the best that
+    trains in at most each of `limits` seconds.
 
     One row each, labelled "best", "fastest within 1 point", "fastest within 2 points",
-    "fastest within 5 points" and "knee" (a trial may fill several rows). Columns: `COLUMNS`;
-    `speedup` is the best trial's time over the row's, `points_given_up` is 100 × the accuracy
-    below the best, `config` is `config_text`. Empty (with those columns) when no trial in
-    `states` has comparable numbers.
+    "fastest within 5 points", "knee" and `limit_label(T)` for each limit T that some full run
+    fits (a trial may fill several rows). Columns: `COLUMNS`; `speedup` is the best trial's time
+    over the row's, `points_given_up` is 100 × the accuracy below the best, `config` is
+    `config_text`. Empty (with those columns) when no trial in `states` has comparable numbers.
     """
     pool = full_runs(trials, states)
     if pool.empty:
@@ -89,7 +103,59 @@ def near_best_table(trials: pd.DataFrame, states: tuple[str, ...] = FULL_RUNS) -
     picks += [(f"fastest within {plural(round(100 * t), 'point')}", time_saving(pool, t, states).fastest)
               for t in TOLERANCES]
     picks.append(("knee", knee(full_run_front(pool, states))))
+    for limit in limits:
+        row, label = best_within(pool, limit), limit_label(limit)
+        if row is not None and label not in dict(picks):  # limits that read alike get one row
+            picks.append((label, row))
     return pd.DataFrame([_table_row(label, row, best) for label, row in picks], columns=list(COLUMNS))
+
+
+def time_limits(trials: pd.DataFrame, user_limit_s: float | None,
+                states: tuple[str, ...] = FULL_RUNS) -> tuple[float, ...]:
+    """The training-time limits to tell the best full run for: the one the user gave the search,
+    else the quartiles of its full runs' times (each a full run's own time — numpy's "lower"
+    quantile — so at least a quarter, a half and three quarters of them fit); increasing,
+    without repeats; none without a full run."""
+    if user_limit_s is not None:
+        return (float(user_limit_s),)
+    times = full_runs(trials, states)[TIME].to_numpy(dtype=float)
+    if len(times) == 0:
+        return ()
+    return tuple(sorted({float(np.quantile(times, q, method="lower")) for q in QUARTILES}))
+
+
+def best_within(pool: pd.DataFrame, limit_s: float) -> pd.Series | None:
+    """The most accurate row of `pool` that trained in ≤ `limit_s` (ties: the faster, then the
+    first); None when none did."""
+    fitting = _fastest_first(pool[pool[TIME].to_numpy(dtype=float) <= limit_s])
+    return None if fitting.empty else _most_accurate(fitting)
+
+
+def limit_label(limit_s: float) -> str:
+    """The label of the row that answers a time limit."""
+    return f"{LIMIT_ROW}{_seconds(limit_s)} s"
+
+
+def limits_sentence(table: pd.DataFrame, limits: tuple[float, ...], user_limit: bool) -> str:
+    """One sentence on the "best in ≤ T s" rows of `near_best_table(trials, limits=limits)`:
+    what each limit buys, against the best full run; says so when no full run fits a limit."""
+    if table.empty or not limits:
+        return ""
+    rows = table.set_index("label")
+    best = rows.loc["best"]
+    parts = []
+    for limit in limits:
+        if limit_label(limit) not in rows.index:
+            parts.append(f"no full run trained in ≤ {_seconds(limit)} s")
+            continue
+        row = rows.loc[limit_label(limit)]
+        given_up = "the best full run itself" if row["trial_id"] == best["trial_id"] else (
+            f"{row['points_given_up']:.1f} points below the best, {row['speedup']:.1f}× faster")
+        parts.append(f"in ≤ {_seconds(limit)} s, trial {row['trial_id']}: {row[ACCURACY]:.1%} in "
+                     f"{row[TIME]:,.1f} s ({given_up})")
+    basis = ("Within the limit this search was given (--max-train-time-s)" if user_limit else
+             "Within the quartiles of the full runs' training times")
+    return f"{basis}: {'; '.join(parts)}."
 
 
 def knee_sentence(table: pd.DataFrame) -> str:
@@ -137,3 +203,8 @@ def _unit(values: np.ndarray) -> np.ndarray:
     """`values` scaled so the first is 0 and the last 1; all zeros when they do not spread."""
     span = values[-1] - values[0]
     return (values - values[0]) / span if span > 0 else np.zeros_like(values)
+
+
+def _seconds(value: float) -> str:
+    """Seconds as a limit is read: three significant digits below 100 s, whole seconds above."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"

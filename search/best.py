@@ -13,7 +13,7 @@ from typing import Any, Callable
 from ray import tune
 
 from experiment.files import BEST_DIR
-from search.callbacks.results import full_run_time
+from search.outcome import full_run_time
 from search.final.deliverable import (FINAL, SEARCH, LibraryModel, deliver, final_pass_precision,
                                       recorded_val_probabilities)
 from search.final.selection import DEFAULT_ROUNDS

@@ -103,11 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     add("--grace-epochs", type=int, help="first early-stopping rung, in epochs (default: the space's)")
     add("--reduction-factor", type=int, help="early stopping keeps the top 1/η at each rung (default: 3)")
     add("--objective", choices=tuple(OBJECTIVES),
-        help="accuracy: maximise validation accuracy; pareto: maximise it and minimise the training time "
-             "of a full run together (default: accuracy)")
+        help="accuracy: maximise validation accuracy, for the most accurate model; pareto: maximise it and "
+             "minimise the training time of a full run together, to see the whole accuracy-time trade-off (in "
+             "the simulator its front is 1.03x the accuracy search's, better at the fast end; every report "
+             "already lists the best full run within each quartile of the training times). For one known "
+             "limit, pass the limit instead (--max-train-time-s) (default: accuracy)")
     add("--max-train-time-s", type=float,
-        help="only configurations whose full run trains in at most this many seconds count; slower "
-             "trials stop as soon as their epoch times show it (default: no limit)")
+        help="ask for the most accurate model whose full run trains in at most this many seconds: TPE treats "
+             "slower configurations as infeasible and they stop as soon as their epoch times show it (in the "
+             "simulator +8 points over the accuracy search's best full run under the same limit, at the 25th "
+             "percentile of full-run times). Trials get short: raise the trial count (--samples) (default: no limit)")
     add("--sampler", choices=SAMPLERS, help="how trials are proposed; grid spaces use their grid (default: tpe)")
     add("--scheduler", choices=SCHEDULERS,
         help="early stopping: the project's successive halving (ranks on the lowest validation loss so far), "

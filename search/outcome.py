@@ -1,5 +1,5 @@
-"""How a trial ended, decided once and shared by the Optuna study, Parquet files, progress view
-and the simulator (`benchmarks.curves.simulator`).
+"""How a trial ended, and what the study records of it, decided once and shared by the Optuna
+study, Parquet files, progress view and the simulator (`benchmarks.curves.simulator`).
 
 Two kinds of failure are told apart. The training's own exception (a bug, a configuration that
 cannot train) arrives as a result (`trainables.trainable.TRAINING_ERROR`): the trial is failed at
@@ -14,8 +14,15 @@ from typing import Any
 
 from optuna.trial import TrialState
 
+from experiment.full_run import full_run_time_s
 from experiment.schema import COMPLETE, DIVERGED, FAILED, PRUNED
 from trainables.trainable import TRAINING_ERROR
+
+FULL_RUN_TIME = "full_run_time_s"
+"""User attribute of a finished trial (and the trials.parquet column): a full run's training time,
+measured for full runs, projected for the others; what `--max-train-time-s`'s constraint reads."""
+REPORTED_ATTRS = ("train_time_s", "param_count", "precision", "device")
+"""Metrics of a trial's last result that the study keeps as user attributes."""
 
 OPTUNA_STATES = {COMPLETE: TrialState.COMPLETE, DIVERGED: TrialState.COMPLETE, PRUNED: TrialState.PRUNED,
                  FAILED: TrialState.FAIL}
@@ -79,3 +86,26 @@ def first_epoch_s(history: list[dict[str, Any]]) -> float | None:
     """The seconds of a trial's first epoch, from its reported results (None when not reported)."""
     first = [r.get("epoch_time_s") for r in history if epochs_of(r) == 1]
     return float(first[0]) if first and first[0] is not None else None
+
+
+def full_run_time(last: dict[str, Any] | None, max_epochs: int, first_epoch: float | None = None) -> dict[str, Any]:
+    """Training time of a full run: measured when the trial ran every epoch, else projected
+    (`experiment.full_run.full_run_time_s`, with its first epoch's seconds where known) and marked so."""
+    epochs, seconds = epochs_of(last) if last else 0, last.get("train_time_s") if last else None
+    if not epochs or seconds is None:
+        return {FULL_RUN_TIME: None, "full_run_time_projected": None}
+    return {FULL_RUN_TIME: full_run_time_s(seconds, epochs, max_epochs, first_epoch),
+            "full_run_time_projected": epochs < max_epochs}
+
+
+def study_user_attrs(last: dict[str, Any] | None, outcome: str, max_epochs: int,
+                     first_epoch: float | None) -> dict[str, Any]:
+    """The user attributes a finished trial gets in the study: why it ended, its epochs, what its
+    last result reported, and its full run's time (which `--max-train-time-s`'s constraint reads).
+    The search and the simulator set the same ones, so TPE learns from the same facts in both."""
+    attrs: dict[str, Any] = {"diverged": outcome == DIVERGED, "epochs": epochs_of(last) if last else 0}
+    attrs.update({name: last[name] for name in REPORTED_ATTRS if last and last.get(name) is not None})
+    timing = full_run_time(last, max_epochs, first_epoch)
+    if timing[FULL_RUN_TIME] is not None:
+        attrs.update(timing)
+    return attrs

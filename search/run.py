@@ -20,8 +20,9 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from experiment.files import BEST_DIR, EPOCHS_FILE, REPORT_FILE, SUMMARY_FILE, TRIALS_FILE, write_json_atomically
-from experiment.schema import (DELIVERABLE, FINAL, FINISHED, INTERRUPTED, MEMBERS, MODEL, NO_EARLY_STOPPING,
-                               OBJECTIVE, SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STALLED, STEP, STEPS)
+from experiment.schema import (DELIVERABLE, FINAL, FINISHED, INTERRUPTED, MAX_TRAIN_TIME, MEMBERS, MODEL,
+                               NO_EARLY_STOPPING, OBJECTIVE, SCHEDULER, SEARCH, SPACE, SPACE_FILE, SPACE_SPEC, STALLED,
+                               STEP, STEPS)
 from search import interruption
 from search.local_ray import keep_local_ray_on_loopback
 from search.options import (DEFAULTS, UsageError, build_parser, given_flags, load_space, resolve_options,
@@ -176,7 +177,7 @@ def write_summary(plan: Plan, best: dict[str, Any] | None, wall_time_s: float, s
         SEARCH: {"samples": options.samples, "max_epochs": options.max_epochs, "grace_epochs": options.grace_epochs,
                  "reduction_factor": options.reduction_factor, "seed": options.seed, "sampler": options.sampler,
                  SCHEDULER: options.scheduler if options.space.prune else NO_EARLY_STOPPING,
-                 OBJECTIVE: options.objective, "max_train_time_s": options.max_train_time_s},
+                 OBJECTIVE: options.objective, MAX_TRAIN_TIME: options.max_train_time_s},
         "trials": dict(states),
         "best": best,
         "storage": options.storage_url, "study_name": options.study_name,

@@ -27,6 +27,7 @@ from search.callbacks import (CpuFallbackWarning, ForwardInterruption, ParquetRe
                               StopWhenStalled, WaitWatch)
 from search.local_ray import is_loopback, joins_cluster
 from search.options import OBJECTIVES, SearchOptions
+from search.outcome import FULL_RUN_TIME
 from search.scheduling import PARETO_QUALITIES, RANKINGS, SchedulerState, SuccessiveHalving, pareto_ranking
 from search.study import AskTellGridSampler, CloseStudyAtEnd, TruthfulOptunaSearch
 from search.study.reuse import replaying
@@ -79,7 +80,7 @@ class TrainTimeConstraint:
     limit_s: float
 
     def __call__(self, trial: optuna.trial.FrozenTrial) -> tuple[float]:
-        full_run = trial.user_attrs.get("full_run_time_s")
+        full_run = trial.user_attrs.get(FULL_RUN_TIME)
         return (float(full_run) - self.limit_s if full_run is not None else 0.0,)
 
 

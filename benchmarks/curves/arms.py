@@ -11,7 +11,9 @@
 
 `Setting` holds the knobs the project's defaults are chosen on (first rung, η, the ranking at a
 rung, TPE's random start-up trials, the study's baselines first); its defaults are the
-project's own.
+project's own. Its `max_train_time_s` is the user's `--max-train-time-s`: the arms built from the
+project's sampler (`tpe-full`, `project`, `pareto`, `pareto-full`) then run with the limit as
+`search.run` does, through the same `optuna_sampler` and `trial_scheduler`.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import warnings
 from dataclasses import dataclass
 
 import optuna
+from ray.tune.schedulers import TrialScheduler
 
 from benchmarks.curves.record import SETTING
 from benchmarks.curves.simulator import NoStopping, OptunaPruning, ProjectHalving, RayAsha, Stopper
 from search.options import OBJECTIVES
-from search.scheduling import RANKINGS
+from search.scheduling import RANKINGS, SuccessiveHalving
 from search.tuner import TPE_STARTUP_TRIALS, optuna_sampler, study_baselines, trial_scheduler
 from spaces import SPACES
 from spaces.space import SearchSpace
@@ -46,13 +49,14 @@ class Setting:
     ranking: str = "loss"                # the project's successive halving: a key of search.scheduling.RANKINGS
     tpe_startup: int = TPE_STARTUP_TRIALS
     baselines: bool = True               # the space's study baselines first
+    max_train_time_s: float | None = None  # the user's --max-train-time-s (project's arms only)
 
     @property
     def grace(self) -> int:
         return min(self.grace_epochs or self.space.grace_epochs, self.max_epochs)
 
 
-KNOBS = ("grace_epochs", "reduction_factor", "ranking", "tpe_startup", "baselines")
+KNOBS = ("grace_epochs", "reduction_factor", "ranking", "tpe_startup", "baselines", "max_train_time_s")
 
 
 def parse_knob(text: str) -> tuple[str, object]:
@@ -68,6 +72,14 @@ def parse_knob(text: str) -> tuple[str, object]:
         if value not in ("true", "false"):
             raise ValueError(f"baselines {value!r} is not true or false")
         return name, value == "true"
+    if name == "max_train_time_s":
+        try:
+            limit = float(value)
+        except ValueError:
+            limit = 0.0
+        if not limit > 0 or limit == float("inf"):
+            raise ValueError(f"max_train_time_s {value!r} is not a number of seconds > 0")
+        return name, limit
     if not value.isdigit() or int(value) < (2 if name == "reduction_factor" else 0 if name == "tpe_startup" else 1):
         raise ValueError(f"{name} {value!r} is not a whole number in its range")
     return name, int(value)
@@ -111,17 +123,22 @@ def build(arm: str, setting: Setting, seed: int) -> Arm:
                        else ["maximize", "minimize"])
         for baseline in baselines.values():
             study.enqueue_trial(setting.space.params_of(baseline))
-        if arm == "pareto-full":
-            return Arm(study, NoStopping(), reuse=True)
-        scheduler = trial_scheduler(prune=True, max_epochs=setting.max_epochs, grace_epochs=setting.grace,
-                                    reduction_factor=setting.reduction_factor, objective=objective,
+        scheduler = trial_scheduler(prune=arm != "pareto-full", max_epochs=setting.max_epochs,
+                                    grace_epochs=setting.grace, reduction_factor=setting.reduction_factor,
+                                    objective=objective, max_train_time_s=setting.max_train_time_s,
                                     ranking=setting.ranking)
-        return Arm(study, ProjectHalving(scheduler), reuse=True)
+        return Arm(study, _stopper(scheduler), reuse=True)
     raise ValueError(f"The arm is {arm!r}, but must be one of {ARMS}")
 
 
 def _project_sampler(setting: Setting, seed: int, baselines: dict[str, dict]) -> optuna.samplers.BaseSampler:
-    return optuna_sampler(setting.space, seed, baselines=baselines, startup_trials=setting.tpe_startup)
+    return optuna_sampler(setting.space, seed, max_train_time_s=setting.max_train_time_s, baselines=baselines,
+                          startup_trials=setting.tpe_startup)
+
+
+def _stopper(scheduler: TrialScheduler) -> Stopper:
+    """The scheduler `search.run` would use: FIFO (no early stopping, no limit) stops nothing."""
+    return ProjectHalving(scheduler) if isinstance(scheduler, SuccessiveHalving) else NoStopping()
 
 
 def _study(sampler: optuna.samplers.BaseSampler, pruner: optuna.pruners.BasePruner | None = None,

@@ -14,7 +14,7 @@ It also checks that the simulated world orders trials at a rung as the recorded 
 ranking's Spearman correlation with the final best accuracy, `benchmarks.curves.signals`): a
 world whose losses stopped following its accuracies once made every loss-ranked arm look worse.
 
-    python -m benchmarks.curves check [--seeds 50] [--run results/full-20min]
+    python -m benchmarks.curves check [--seeds 50] [--run results/full-20min] [--same-arch-residuals]
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from benchmarks.curves.arms import recorded_setting
 from benchmarks.curves.design import sobol_configs
 from benchmarks.curves.record import SETTING, epoch_seconds
 from benchmarks.curves.signals import rung_signals, side_by_side, simulated_table
-from benchmarks.curves.simulate import World, add_table_option, load_world, run, table_missing
-from benchmarks.curves.surrogate import NoisyCurves
+from benchmarks.curves.simulate import (World, add_same_arch_option, add_table_option, load_world, noise_words, run,
+                                        table_missing, world_curves)
 from experiment.files import EPOCHS_FILE, TRIALS_FILE
 from experiment.schema import HYPERPARAMETERS
 from search.scheduling import RANKINGS
@@ -83,11 +83,11 @@ def trial_by_trial(world: World, run_dir: Path) -> str:
             f"×{np.percentile(ratios, 95):.2f})")
 
 
-def rung_signals_line(world: World, table: pd.DataFrame, configurations: int = 256) -> str:
+def rung_signals_line(world: World, table: pd.DataFrame, configurations: int = 256, same_arch: bool = False) -> str:
     """Whether the simulated world orders trials at a rung as the recorded curves do: the
     Spearman correlation of each ranking with the final best accuracy, side by side."""
     configs = sobol_configs(SPACES[SETTING["space"]], seed=1, points=configurations)
-    simulated = simulated_table(NoisyCurves(world.surrogate, world.residuals, seed=0), configs)
+    simulated = simulated_table(world_curves(world, seed=0, same_arch=same_arch), configs)
     both = side_by_side(rung_signals(table, RANKINGS), rung_signals(simulated, RANKINGS))
     return (f"\nrung rankings, Spearman with the final best accuracy: recorded curves, and the simulated world on "
             f"{configurations} other Sobol configurations\n{both.to_string()}")
@@ -96,6 +96,7 @@ def rung_signals_line(world: World, table: pd.DataFrame, configurations: int = 2
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.curves check", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
+    add_same_arch_option(parser)
     add_table_option(parser)
     parser.add_argument("--run", type=Path, help="a real search's output folder, to check the surrogate trial by trial")
     args = parser.parse_args(argv)
@@ -109,15 +110,16 @@ def main(argv: list[str] | None = None) -> int:
     print(world.describe())
     if args.run:
         print(trial_by_trial(world, args.run))
-    print(rung_signals_line(world, pq.read_table(args.table).to_pandas()))
+    same_arch = args.same_arch_residuals
+    print(rung_signals_line(world, pq.read_table(args.table).to_pandas(), same_arch=same_arch))
     runs = real_runs()
     strategies = sorted({(r.arm, r.knobs) for r in runs})
     for noise in (True, False):
         results = {(arm, knobs): run([arm], args.seeds, recorded_setting(budget_s=BUDGET_S, samples=SAMPLES,
-                                                                        **dict(knobs)), world, noise)
+                                                                        **dict(knobs)), world, noise, same_arch)
                    for arm, knobs in strategies}
-        print(f"\n{'surrogate + held-out residuals' if noise else 'surrogate means alone'}, {args.seeds} seeds: "
-              "the 20-minute command's best validation accuracy")
+        print(f"\n{noise_words(noise, same_arch)}, {args.seeds} seeds: the 20-minute command's best validation "
+              "accuracy")
         for real in runs:
             simulated = results[real.arm, real.knobs]["best_20min"].to_numpy(dtype=float)
             low, median, high = np.percentile(simulated, [2.5, 50, 97.5])

@@ -9,7 +9,7 @@ bootstrap 95% interval) and `hypervolume_ratio=` (pareto's over the accuracy obj
 `benchmarks.search_efficiency` and `benchmarks.time_aware` print theirs from here.
 
     python -m benchmarks.curves simulate [--seeds 50] [--budget-s 3600] [--samples 400]
-        [--arms project,…] [--no-noise] [--set ranking=accuracy …]
+        [--arms project,…] [--no-noise | --same-arch-residuals] [--set ranking=accuracy …]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from benchmarks.curves.arms import ARMS, Setting, build, parse_knob, recorded_setting
 from benchmarks.curves.record import SETTING, TABLE, epoch_seconds
-from benchmarks.curves.simulator import Trace, simulate
+from benchmarks.curves.simulator import CurveFn, Trace, simulate
 from benchmarks.curves.surrogate import (CurveSurrogate, HeldOutError, NoisyCurves, Residual, held_out_error,
                                          held_out_residuals)
 from experiment.pareto import hypervolume
@@ -72,23 +72,26 @@ def load_world(path: Path = TABLE) -> World:
                  surrogate=CurveSurrogate(table, max_epochs), residuals=residuals, error=held_out_error(residuals))
 
 
-def front_hypervolume(trace: Trace, max_epochs: int, reference_s: float) -> float:
+def front_hypervolume(trace: Trace, reference_s: float) -> float:
     """Hypervolume of the full runs (seconds trained, last accuracy) above the majority class."""
-    full: dict[int, list] = {}
-    for report in trace.reports:
-        full.setdefault(report.trial, []).append(report)
-    points = [(sum(r.seconds for r in rows), rows[-1].val_acc) for rows in full.values()
-              if len(rows) >= max_epochs and rows[-1].epoch == max_epochs]
-    return hypervolume(points, MAJORITY_ACCURACY, reference_s)
+    return hypervolume([(run.train_time_s, run.last_val_acc) for run in trace.full_runs], MAJORITY_ACCURACY,
+                       reference_s)
 
 
-def run(arms: list[str], seeds: int, setting: Setting, world: World, noise: bool = True) -> pd.DataFrame:
+def world_curves(world: World, seed: int, noise: bool = True, same_arch: bool = False) -> CurveFn:
+    """The curves one seed's search meets: the surrogate's plus held-out residuals drawn with
+    `seed` (among the same architecture's, with `same_arch`), or with `noise` off its means."""
+    return NoisyCurves(world.surrogate, world.residuals, seed, same_arch=same_arch) if noise else world.surrogate.curve
+
+
+def run(arms: list[str], seeds: int, setting: Setting, world: World, noise: bool = True,
+        same_arch: bool = False) -> pd.DataFrame:
     """Every arm for every seed; with `noise`, each seed's world draws the same residuals for every arm."""
     rows = []
     for seed in range(seeds):
         for arm in arms:  # interleaved: every seed runs every arm
             built = build(arm, setting, seed)
-            curves = NoisyCurves(world.surrogate, world.residuals, seed) if noise else world.surrogate.curve
+            curves = world_curves(world, seed, noise, same_arch)
             trace = simulate(setting.space, built.study, built.stopper, curves, slots=setting.slots,
                              budget_s=setting.budget_s, max_epochs=setting.max_epochs, samples=setting.samples,
                              reuse=built.reuse)
@@ -97,7 +100,7 @@ def run(arms: list[str], seeds: int, setting: Setting, world: World, noise: bool
                          **{f"best_{m}min": anytime[m - 1] for m in MINUTES if m <= len(anytime)},
                          "anytime": anytime,
                          "compute_to_target_s": trace.compute_to_reach(world.target), "trials": len(trace.configs),
-                         "hypervolume": front_hypervolume(trace, setting.max_epochs, world.reference_s)})
+                         "hypervolume": front_hypervolume(trace, world.reference_s)})
     return pd.DataFrame(rows)
 
 
@@ -165,16 +168,23 @@ def hypervolume_ratio_line(results: pd.DataFrame) -> str:
     return f"hypervolume_ratio={ratio:.2f} (95% CI {low:.2f}–{high:.2f})"
 
 
+def noise_words(noise: bool, same_arch: bool) -> str:
+    if not noise:
+        return "surrogate means"
+    return "surrogate + held-out residuals" + (" of the same architecture" if same_arch else "")
+
+
 def simulated_benchmark(arms: list[str], seeds: int, budget_s: float, samples: int, noise: bool = True,
-                        table: Path = TABLE, overrides: dict | None = None) -> tuple[pd.DataFrame, World]:
+                        table: Path = TABLE, overrides: dict | None = None,
+                        same_arch: bool = False) -> tuple[pd.DataFrame, World]:
     """Load the world, print what it is, run the arms and print their summary; for the benchmarks' last lines."""
     started = time.time()
     world = load_world(table)
     print(world.describe(), flush=True)
     setting = recorded_setting(budget_s=budget_s, samples=samples, **(overrides or {}))
-    results = run(arms, seeds, setting, world, noise)
+    results = run(arms, seeds, setting, world, noise, same_arch)
     print(f"{seeds} seeds, budget {budget_s:.0f} simulated s, {setting.slots} slots, ≤ {samples} trials; "
-          f"{'surrogate + held-out residuals' if noise else 'surrogate means'}; best val_acc by minute "
+          f"{noise_words(noise, same_arch)}; best val_acc by minute "
           f"(median, 95% interval), target {world.target:.4f} ({time.time() - started:.0f} s)")
     print(summary(results).to_string(index=False))
     return results, world
@@ -202,6 +212,12 @@ def add_table_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--table", type=Path, default=TABLE, help=f"the recorded curves (default {TABLE.name})")
 
 
+def add_same_arch_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--same-arch-residuals", action="store_true",
+                        help="draw each trial's held-out residual among recorded configurations of its own "
+                             "architecture (the world for questions about training time; see NoisyCurves)")
+
+
 def add_knob_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE",
                         help="change one of the project's knobs (repeatable), e.g. ranking=accuracy")
@@ -226,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the surrogate's mean curves alone, without held-out residuals added")
     parser.add_argument("--output", help="also write every seed's figures to this Parquet file")
     parser.add_argument("--plot", help="also draw the anytime best accuracy of every arm to this HTML file")
+    add_same_arch_option(parser)
     add_table_option(parser)
     add_knob_option(parser)
     args = parser.parse_args(argv)
@@ -240,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     if table_missing(args.table):
         return 2
     results, world = simulated_benchmark(arms, args.seeds, args.budget_s, args.samples, not args.no_noise, args.table,
-                                         overrides)
+                                         overrides, args.same_arch_residuals)
     if args.output:
         results.to_parquet(args.output, index=False)
     if args.plot:

@@ -27,7 +27,7 @@ from ray.tune.schedulers import ASHAScheduler, TrialScheduler
 
 from experiment.schema import COMPLETE, DIVERGED, PRUNED
 from search.options import OBJECTIVES
-from search.outcome import OPTUNA_STATES, study_values, trial_outcome
+from search.outcome import OPTUNA_STATES, study_user_attrs, study_values, trial_outcome
 from search.scheduling import SuccessiveHalving
 from spaces.space import SearchSpace
 
@@ -57,13 +57,27 @@ class Report:
     seconds: float
 
 
+@dataclass(frozen=True)
+class FullRun:
+    """A trial that trained every epoch: when it ended, what its training took, what it reached.
+    A replayed duplicate took no time of the search's, but its run is the one it replays."""
+
+    trial: int
+    ended_s: float
+    train_time_s: float
+    best_val_acc: float
+    last_val_acc: float
+
+
 @dataclass
 class Trace:
-    """What a simulated search did: every reported epoch, and each trial's configuration and fate."""
+    """What a simulated search did: every reported epoch, each trial's configuration and fate,
+    and its full runs."""
 
     reports: list[Report] = field(default_factory=list)
     configs: dict[int, dict[str, Any]] = field(default_factory=dict)
     stopped_early: set[int] = field(default_factory=set)
+    full_runs: list[FullRun] = field(default_factory=list)
 
     def best_by(self, time_s: float) -> float:
         """The best validation accuracy reported by `time_s` (NaN before the first report)."""
@@ -186,8 +200,8 @@ def simulate(space: SearchSpace, study: optuna.Study, stopper: Stopper, curves: 
             heapq.heappush(running, (clock + float(curve.seconds[epoch]), number, epoch + 1, optuna_trial, curve,
                                      train_time, key))
             continue
-        if _end(trace, study, optuna_trial, _result(curve, epoch, train_time, max_epochs), max_epochs, metric) == PRUNED:
-            trace.stopped_early.add(number)
+        _end(trace, study, optuna_trial, curve, _result(curve, epoch, train_time, max_epochs), clock, max_epochs,
+             metric)
         finished[key] = (curve, epoch)
         start(clock)
     return trace
@@ -201,8 +215,7 @@ def _replay(trace: Trace, study: optuna.Study, optuna_trial: optuna.Trial, curve
         if isinstance(metric, str):
             optuna_trial.report(float(curve.val_acc[epoch - 1]), epoch)
     result = _result(curve, epochs, float(curve.seconds[:epochs].sum()), max_epochs)
-    if _end(trace, study, optuna_trial, result, max_epochs, metric) == PRUNED:
-        trace.stopped_early.add(optuna_trial.number)
+    _end(trace, study, optuna_trial, curve, result, now, max_epochs, metric)
 
 
 def _result(curve: Curve, epoch: int, train_time_s: float, max_epochs: int) -> dict[str, Any]:
@@ -212,13 +225,21 @@ def _result(curve: Curve, epoch: int, train_time_s: float, max_epochs: int) -> d
             "diverged": len(curve.val_acc) <= epoch < max_epochs}
 
 
-def _end(trace: Trace, study: optuna.Study, optuna_trial: optuna.Trial, last: dict[str, Any], max_epochs: int,
-         metric: str | list[str]) -> str:
-    """Tell the study how the trial ended, as `search.run`'s study is told; the outcome."""
+def _end(trace: Trace, study: optuna.Study, optuna_trial: optuna.Trial, curve: Curve, last: dict[str, Any],
+         now: float, max_epochs: int, metric: str | list[str]) -> None:
+    """Tell the study how the trial ended and what it measured, as `search.run`'s study is told
+    (the user attributes too: `--max-train-time-s`'s constraint reads them); note it in the trace."""
     outcome = trial_outcome(last, max_epochs, errored=False)
+    for name, value in study_user_attrs(last, outcome, max_epochs, float(curve.seconds[0])).items():
+        optuna_trial.set_user_attr(name, value)
     values = study_values(last, metric) if outcome in (COMPLETE, DIVERGED) else None
     study.tell(optuna_trial, values, state=OPTUNA_STATES[outcome])
-    return outcome
+    if outcome == PRUNED:
+        trace.stopped_early.add(optuna_trial.number)
+    elif outcome == COMPLETE:
+        epochs = last["epoch"]
+        trace.full_runs.append(FullRun(optuna_trial.number, now, last["train_time_s"],
+                                       float(np.max(curve.val_acc[:epochs])), last["val_acc"]))
 
 
 def _tell(study: optuna.Study, trial: optuna.Trial, values: Any, state: TrialState) -> None:

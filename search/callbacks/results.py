@@ -19,10 +19,9 @@ from ray import tune
 from ray.tune.result import NODE_IP
 
 from experiment.files import EPOCHS_FILE, TRIALS_FILE, write_atomically
-from experiment.full_run import full_run_time_s
 from experiment.schema import EPOCHS_SCHEMA, TRIALS_SCHEMA
 from search import interruption
-from search.outcome import epochs_of, fail_reason, first_epoch_s, training_error, trial_outcome
+from search.outcome import epochs_of, fail_reason, first_epoch_s, full_run_time, training_error, trial_outcome
 from search.study.reuse import REUSED_FROM, hyperparameters
 from trainables.hyperparameters import Hyperparameters
 
@@ -138,16 +137,6 @@ class ParquetResults(tune.Callback):
         rows = sorted(self._epoch_rows.values(), key=lambda r: (r["optuna_number"] is None, r["optuna_number"] or 0,
                                                                 r["trial_id"], r["epoch"]))
         write_table(pa.Table.from_pylist(rows, schema=EPOCHS_SCHEMA), self._folder / EPOCHS_FILE)
-
-
-def full_run_time(last: dict[str, Any], max_epochs: int, first_epoch: float | None = None) -> dict[str, Any]:
-    """Training time of a full run: measured when the trial ran every epoch, else projected
-    (`experiment.full_run.full_run_time_s`, with its first epoch's seconds where known) and marked so."""
-    epochs, seconds = epochs_of(last) if last else 0, last.get("train_time_s") if last else None
-    if not epochs or seconds is None:
-        return {"full_run_time_s": None, "full_run_time_projected": None}
-    return {"full_run_time_s": full_run_time_s(seconds, epochs, max_epochs, first_epoch),
-            "full_run_time_projected": epochs < max_epochs}
 
 
 def write_table(table: pa.Table, path: Path) -> None:

@@ -72,6 +72,8 @@ class Progress:
         return self.train_time_s / self.epochs if self.epochs else math.inf
 
 
+TOO_SLOW = "too slow"  # why a trial stopped: its projected full run exceeds the time limit
+
 # A ranking maps the trials recorded at one rung to sort keys: lower is better.
 Ranking = Callable[[dict[str, Progress]], dict[str, tuple]]
 
@@ -137,6 +139,11 @@ class Rungs:
         rung[trial_id] = progress
         return continues(self.ranking(rung), trial_id, self.reduction_factor)
 
+    def forget(self, trial_id: str) -> None:
+        """Take a trial off every rung: it no longer competes (it cannot fit the time limit)."""
+        for rung in self.recorded.values():
+            rung.pop(trial_id, None)
+
 
 def continues(keys: dict[str, tuple], trial_id: str, reduction_factor: float) -> bool:
     """The rung rule: a trial goes on when fewer than ⌈n/η⌉ of the n trials at its rung rank
@@ -156,7 +163,8 @@ class SuccessiveHalving(FIFOScheduler):
         ranking: orders the trials at a rung (default: loss, then accuracy).
         max_full_run_time_s: stop a trial as soon as its projected full-run training time
             (`Progress.full_run_time_s`) exceeds this, from its second epoch on (its first
-            alone only when it exceeds the limit by itself); None for no limit.
+            alone only when it exceeds the limit by itself); None for no limit. A trial stopped
+            for it leaves the rungs, so the trials that fit are ranked among themselves.
 
     Example:
         >>> scheduler = SuccessiveHalving(max_t=9, grace_period=1, reduction_factor=3)
@@ -194,7 +202,9 @@ class SuccessiveHalving(FIFOScheduler):
         if progress.epochs >= self.max_t:
             return TrialScheduler.STOP
         if self._too_slow(progress):
-            self.stopped[trial.trial_id] = "too slow"
+            # it cannot give a model within the limit: it must not push one that can off a rung
+            self.stopped[trial.trial_id] = TOO_SLOW
+            self.rungs.forget(trial.trial_id)
             return TrialScheduler.STOP
         if not self.rungs.decide(trial.trial_id, progress):
             self.stopped[trial.trial_id] = "rung"
@@ -223,7 +233,7 @@ class SuccessiveHalving(FIFOScheduler):
         return progress.full_run_time_s(self.max_t) > self.max_full_run_time_s
 
     def on_trial_complete(self, tune_controller: Any, trial: Trial, result: dict) -> None:
-        if result and not training_error(result):
+        if result and not training_error(result) and self.stopped.get(trial.trial_id) != TOO_SLOW:
             self.rungs.decide(trial.trial_id, self._update(trial.trial_id, result))
 
     def _update(self, trial_id: str, result: dict) -> Progress:

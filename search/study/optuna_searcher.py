@@ -22,16 +22,13 @@ import optuna
 from ray import tune
 from ray.tune.search.optuna import OptunaSearch
 
-from experiment.full_run import full_run_time_s
 from experiment.schema import COMPLETE, DIVERGED, FAILED
 from search import interruption
-from search.outcome import (OPTUNA_STATES, epochs_of, fail_reason, first_epoch_s, study_values, training_error,
-                            trial_outcome)
+from search.outcome import (OPTUNA_STATES, epochs_of, fail_reason, first_epoch_s, study_user_attrs, study_values,
+                            training_error, trial_outcome)
 from search.study.reuse import REUSE_KEY, REUSED_FROM, FinishedTrials, own_metrics
 from spaces import SearchSpace
 
-USER_ATTRS = ("train_time_s", "param_count", "precision", "device")
-FULL_RUN_TIME = "full_run_time_s"  # user attribute: measured for full runs, projected for the others
 EPOCH_VALUES = "val_acc_by_epoch"  # user attribute of multi-objective studies
 FAIL_REASON = "fail_reason"  # user attribute of a FAIL trial: its training's exception, or the fault Ray gave up on
 
@@ -120,17 +117,10 @@ class TruthfulOptunaSearch(OptunaSearch):
         self._completed_trials.add(trial_id)
         if self._already_finished_in_study(ot_trial):
             return  # told before the driver died, after its last saved state
-        ot_trial.set_user_attr("diverged", outcome == DIVERGED)
-        ot_trial.set_user_attr("epochs", epochs_of(last) if last else 0)
+        for name, value in study_user_attrs(last, outcome, self._max_epochs, first_epoch_s(history)).items():
+            ot_trial.set_user_attr(name, value)
         if training_error(result):
             ot_trial.set_user_attr(FAIL_REASON, training_error(result))
-        for name in USER_ATTRS:
-            if last and last.get(name) is not None:
-                ot_trial.set_user_attr(name, last[name])
-        if last and epochs_of(last) and last.get("train_time_s") is not None:
-            ot_trial.set_user_attr(FULL_RUN_TIME, full_run_time_s(last["train_time_s"], epochs_of(last),
-                                                                  self._max_epochs, first_epoch_s(history)))
-            ot_trial.set_user_attr("full_run_time_projected", epochs_of(last) < self._max_epochs)
         values = study_values(last, self.metric) if outcome in (COMPLETE, DIVERGED) else None
         # Told at the next experiment snapshot (`save`), never before Tune has saved that the
         # trial finished: a driver killed in between must not leave the study ahead of Tune.

@@ -84,7 +84,7 @@ def test_the_hypervolume_of_the_full_runs_front_by_hand():
     # one slot, no stopping: full runs A (3 s, 0.50), B (6 s, 0.30: dominated by A), C (3 s, 0.55), D (9 s, 0.10)
     trace = simulate(SPACE, _study(), NoStopping(), _curve, slots=1, budget_s=100, max_epochs=3, samples=4)
     # front: C (3 s, 0.55) alone dominates A (3 s, 0.50): area (0.55 - MAJORITY) × (10 - 3)
-    assert front_hypervolume(trace, 3, reference_s=10) == pytest.approx((0.55 - MAJORITY) * 7)
+    assert front_hypervolume(trace, reference_s=10) == pytest.approx((0.55 - MAJORITY) * 7)
 
 
 def test_sobol_configurations_are_the_same_every_time_and_cover_every_branch():
@@ -147,6 +147,28 @@ def test_noisy_curves_add_the_residual_of_a_configuration_rated_alike():
     np.testing.assert_allclose(noisy.seconds, 2 * mean.seconds)
 
 
+def test_with_same_arch_the_residual_comes_from_a_configuration_of_the_same_architecture():
+    """The forest rates arch1 and arch2 configurations alike; an arch2 residual of +0.2 must not
+    reach an arch1 configuration when residuals are drawn within the architecture."""
+    import numpy as np
+
+    from benchmarks.curves.design import sobol_configs
+    from benchmarks.curves.surrogate import CurveSurrogate, NoisyCurves, Residual
+    from spaces import SPACES
+
+    surrogate = CurveSurrogate(_planted_table(), max_epochs=3)
+    config = {**sobol_configs(SPACES["full"], points=1)[0], "optimizer": "adamw", "arch": "arch1"}
+    rated = surrogate.curve(config).val_acc[-1]
+    lucky_arch2 = Residual(rated, np.full(3, 0.2), np.zeros(3), np.zeros(3), "arch2")  # rated exactly alike
+    plain_arch1 = Residual(rated - 0.1, np.full(3, -0.01), np.zeros(3), np.zeros(3), "arch1")
+    residuals = [lucky_arch2, plain_arch1]
+    mean = surrogate.curve(config).val_acc
+    within = NoisyCurves(surrogate, residuals, seed=0, neighbours=1, same_arch=True)(config)
+    np.testing.assert_allclose(within.val_acc, mean - 0.01)
+    across = NoisyCurves(surrogate, residuals, seed=0, neighbours=1)(config)  # the nearest rating, whatever its arch
+    np.testing.assert_allclose(across.val_acc, np.clip(mean + 0.2, 0, 1))
+
+
 def test_the_accuracy_ranking_keeps_the_more_accurate_trial_where_the_loss_ranking_keeps_the_lower_loss():
     from search.scheduling import Progress, Rungs, accuracy_only, loss_then_accuracy
 
@@ -190,7 +212,8 @@ def test_an_unknown_arm_is_one_line_and_status_2(capsys):
 
 @pytest.mark.parametrize("command", ["simulate", "defaults"])
 @pytest.mark.parametrize("knob", ["ranking=bogus", "grace_epochs=0", "reduction_factor=1", "baselines=maybe",
-                                  "samples=3", "ranking"])
+                                  "samples=3", "ranking", "max_train_time_s=0", "max_train_time_s=soon",
+                                  "max_train_time_s=inf"])
 def test_a_bad_knob_is_one_line_and_status_2(capsys, command, knob):
     import importlib
 
@@ -204,9 +227,10 @@ def test_a_knob_set_on_the_command_line_reaches_the_setting():
     from benchmarks.curves.arms import parse_knob, recorded_setting
 
     setting = recorded_setting(**dict(map(parse_knob, ["ranking=accuracy_then_loss", "grace_epochs=1",
-                                                       "reduction_factor=2", "tpe_startup=0", "baselines=false"])))
-    assert (setting.ranking, setting.grace, setting.reduction_factor, setting.tpe_startup, setting.baselines) == (
-        "accuracy_then_loss", 1, 2, 0, False)
+                                                       "reduction_factor=2", "tpe_startup=0", "baselines=false",
+                                                       "max_train_time_s=19.5"])))
+    assert (setting.ranking, setting.grace, setting.reduction_factor, setting.tpe_startup, setting.baselines,
+            setting.max_train_time_s) == ("accuracy_then_loss", 1, 2, 0, False, 19.5)
 
 
 def test_check_on_a_folder_that_is_not_a_search_is_one_line_and_status_2(tmp_path, capsys):

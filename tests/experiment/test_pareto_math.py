@@ -55,3 +55,12 @@ def test_hypervolume_sums_the_strips_each_point_improves():
     # (6 s, 0.55) improves nothing; (12 s, 0.9) lies beyond the reference time
     area = hypervolume([(5.0, 0.6), (2.0, 0.5), (6.0, 0.55), (12.0, 0.9)], reference_acc=0.25, reference_s=10.0)
     assert math.isclose(area, 2.5)
+
+
+def test_the_strips_say_which_points_the_hypervolume_is_made_of():
+    from experiment.pareto import hypervolume_strips
+
+    # as above: the second point (2 s, 0.5) adds 2.0, the first (5 s, 0.6) adds 0.5; the others add nothing
+    strips = hypervolume_strips([(5.0, 0.6), (2.0, 0.5), (6.0, 0.55), (12.0, 0.9)], reference_acc=0.25,
+                                reference_s=10.0)
+    assert list(strips) == [1, 0] and math.isclose(strips[1], 2.0) and math.isclose(strips[0], 0.5)

@@ -54,13 +54,31 @@ def test_accuracy_vs_time_rings_the_knee_of_the_full_runs(experiment):
 def test_trade_off_table_lists_the_near_best_full_runs_and_the_knee(experiment):
     panel = figures.trade_off_table(experiment)
     # best a (0.60, 800 s); within 1, 2 and 5 points (>= 0.59, 0.58, 0.55) the fastest is b (0.595, 400 s),
-    # d (0.55, 600 s) being slower; the knee is b as above.
+    # d (0.55, 600 s) being slower; the knee is b as above. No --max-train-time-s in the summary, so the limits
+    # are the full runs' time quartiles: c 300, b 400, d 600, a 800 s at indices ⌊0.75⌋, ⌊1.5⌋, ⌊2.25⌋ -> 300, 400,
+    # 600 s; the best within them: c (0.50), b, b (0.595 beats d's 0.55).
     label, trial_id, accuracy, time, speedup, points, config = map(list, panel.figure.data[0].cells.values)
-    assert trial_id == ["a", "b", "b", "b", "b"]
-    assert label[-1] == "knee" and speedup == ["1.0×", "2.0×", "2.0×", "2.0×", "2.0×"]
-    assert points == ["0.0", "0.5", "0.5", "0.5", "0.5"]
+    assert trial_id == ["a", "b", "b", "b", "b", "c", "b", "b"]
+    assert label[4:] == ["knee", "best in ≤ 300 s", "best in ≤ 400 s", "best in ≤ 600 s"]
+    assert speedup == ["1.0×", "2.0×", "2.0×", "2.0×", "2.0×", "2.7×", "2.0×", "2.0×"]
+    assert points == ["0.0", "0.5", "0.5", "0.5", "0.5", "10.0", "0.5", "0.5"]
     assert panel.takeaway.startswith("The knee, trial b, reaches 99.2% of the best accuracy in 2.0× less training")
+    assert panel.takeaway.endswith("Within the quartiles of the full runs' training times: in ≤ 300 s, trial c: "
+                                   "50.0% in 300.0 s (10.0 points below the best, 2.7× faster); in ≤ 400 s, trial "
+                                   "b: 59.5% in 400.0 s (0.5 points below the best, 2.0× faster); in ≤ 600 s, trial "
+                                   "b: 59.5% in 400.0 s (0.5 points below the best, 2.0× faster).")
     assert any("Kneedle" in note for note in panel.notes)
+
+
+def test_trade_off_table_answers_the_time_limit_the_search_was_given(experiment):
+    from dataclasses import replace
+
+    given = replace(experiment, summary={**experiment.summary, "search": {"max_train_time_s": 350.0}})
+    panel = figures.trade_off_table(given)
+    label, trial_id = (list(column) for column in panel.figure.data[0].cells.values[:2])
+    assert label[5:] == ["best in ≤ 350 s"] and trial_id[5:] == ["c"]  # c (300 s) fits, b (400 s) does not
+    assert panel.takeaway.endswith("Within the limit this search was given (--max-train-time-s): in ≤ 350 s, "
+                                   "trial c: 50.0% in 300.0 s (10.0 points below the best, 2.7× faster).")
 
 
 def test_learning_curves_offer_lr_and_batch_colourings(experiment):

@@ -2,6 +2,8 @@
 
 Knee rule (reports.knee): over the front, x = log10(time) and y = accuracy are each scaled to
 [0, 1]; the knee has the largest lift = y' - x' > 0, else it is the most accurate point.
+Time limits: the user's --max-train-time-s, else the full runs' times at the 25th, 50th and 75th
+percentile taken "lower" (the time of the full run at index ⌊q·(n − 1)⌋, fastest first).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import math
 import pandas as pd
 import pytest
 
-from reports.knee import COLUMNS, full_run_front, knee, knee_sentence, near_best_table
+from reports.knee import (COLUMNS, full_run_front, knee, knee_sentence, limits_sentence, near_best_table,
+                          time_limits)
 
 NAN = math.nan
 
@@ -157,3 +160,43 @@ def test_knee_ignores_rows_off_the_front_and_without_a_positive_time():
     # Given the whole table (every state), the front is pruned_fast (5 s, 0.649), diverged_fast (50 s, 0.660):
     # two points, so the more accurate one; zero_time and untimed cannot be placed on a log axis.
     assert knee(TRIALS)["trial_id"] == "diverged_fast"
+
+
+# TRIALS' full runs with numbers, fastest first: w5 10 s, w2 100 s, same_time_worse 100 s, w1 400 s,
+# slow_best 1,000 s, tied_slower 2,000 s (n = 6): indices ⌊0.25 × 5⌋ = 1, ⌊0.5 × 5⌋ = 2, ⌊0.75 × 5⌋ = 3
+# -> 100 s, 100 s, 400 s -> the limits 100 s and 400 s.
+def test_without_a_limit_from_the_user_the_limits_are_the_full_runs_time_quartiles():
+    assert time_limits(TRIALS, user_limit_s=None) == (100.0, 400.0)
+
+
+def test_a_limit_from_the_user_is_the_only_limit():
+    assert time_limits(TRIALS, user_limit_s=150.0) == (150.0,)
+
+
+def test_without_full_runs_there_are_no_limits():
+    assert time_limits(_table([("p", "pruned", 0.5, 1.0)]), user_limit_s=None) == ()
+
+
+def test_each_limit_row_is_the_most_accurate_full_run_that_trains_within_it():
+    # in <= 100 s: w2 (0.631) beats same_time_worse (0.620) and w5; pruned_fast (5 s, 0.649) and diverged_fast
+    # (50 s, 0.660) are not full runs. In <= 400 s: w1 (0.642).
+    table = near_best_table(TRIALS, limits=(100.0, 400.0)).set_index("label")
+    assert list(table.index[-2:]) == ["best in ≤ 100 s", "best in ≤ 400 s"]
+    assert table.loc["best in ≤ 100 s", "trial_id"] == "w2" and table.loc["best in ≤ 400 s", "trial_id"] == "w1"
+    assert table.loc["best in ≤ 100 s", ["speedup", "points_given_up"]].tolist() == pytest.approx([10.0, 1.9])
+
+
+def test_a_limit_no_full_run_fits_gets_no_row_and_the_sentence_says_so():
+    # the user's limit of 150 s: w2 (100 s) is the best that fits; nothing trains in <= 5 s (w5 takes 10 s)
+    table = near_best_table(TRIALS, limits=(5.0, 150.0))
+    assert [label for label in table["label"] if label.startswith("best in")] == ["best in ≤ 150 s"]
+    assert limits_sentence(table, (5.0, 150.0), user_limit=True) == (
+        "Within the limit this search was given (--max-train-time-s): no full run trained in ≤ 5 s; in ≤ 150 s, "
+        "trial w2: 63.1% in 100.0 s (1.9 points below the best, 10.0× faster).")
+
+
+def test_a_limit_the_best_full_run_fits_names_it_as_the_best():
+    table = near_best_table(TRIALS, limits=(1000.0,))
+    assert limits_sentence(table, (1000.0,), user_limit=False) == (
+        "Within the quartiles of the full runs' training times: in ≤ 1,000 s, trial slow_best: 65.0% in 1,000.0 s "
+        "(the best full run itself).")

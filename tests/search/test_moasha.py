@@ -44,3 +44,24 @@ def test_the_front_is_built_on_the_quality_it_is_given():
     assert pareto_ranking(recorded)["calibrated"][0] == 0 and pareto_ranking(recorded)["accurate"][0] == 1
     by_accuracy = pareto_ranking(recorded, quality=accuracy_first)
     assert by_accuracy["accurate"][0] == 0 and by_accuracy["calibrated"][0] == 1
+
+
+def test_a_fast_trial_that_learnt_nothing_ranks_behind_every_trial_that_learnt_something():
+    """The fronts' reference point: the class-frequency model, at no training time. A trial whose
+    loss is no lower than the class-frequency loss (1.81) is dominated by it, however fast."""
+    from trainables.dataset import CLASS_FREQUENCY_LOSS
+
+    recorded = {"learnt": _progress(1.50, 30.0), "better": _progress(1.30, 40.0),
+                "nothing": _progress(CLASS_FREQUENCY_LOSS + 0.01, 1.0)}  # the fastest by far
+    keys = pareto_ranking(recorded)
+    assert keys["nothing"][0] == 1 and keys["learnt"][0] == keys["better"][0] == 0
+    rungs = Rungs([1], reduction_factor=3, ranking=pareto_ranking)
+    assert rungs.decide("learnt", recorded["learnt"]) and rungs.decide("better", recorded["better"])
+    assert not rungs.decide("nothing", recorded["nothing"])
+    # without the reference point it sat on the first front, with the infinite crowding of its fast end
+    assert pareto_ranking(recorded, reference=None)["nothing"][:2] == (0, -float("inf"))
+
+
+def test_the_reference_point_takes_no_part_in_the_crowding_of_the_trials_beside_it():
+    recorded = {"fast": _progress(1.50, 3.0), "accurate": _progress(1.30, 30.0)}
+    assert pareto_ranking(recorded) == pareto_ranking(recorded, reference=None)  # both ends keep infinite crowding

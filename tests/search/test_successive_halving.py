@@ -87,6 +87,21 @@ def test_a_trial_whose_projected_full_run_is_too_slow_stops_after_its_second_epo
     assert scheduler.stopped == {"slow": "too slow", "hopeless": "too slow"}
 
 
+def test_a_trial_stopped_for_the_time_limit_no_longer_competes_at_its_rungs():
+    """Under --max-train-time-s, an arch2 trial's first epoch may fit the limit while its full run
+    cannot: it reaches rung 1 with a low loss and is stopped at epoch 2. Left on the rung (or put
+    back on it when Tune reports the stopped trial complete), it would push off a trial that fits:
+    rungs at epochs 1 and 3, and of two trials at a rung only ⌈2/3⌉ = 1 goes on."""
+    scheduler = SuccessiveHalving(max_t=9, grace_period=1, reduction_factor=3, max_full_run_time_s=20)
+    slow_first, slow_second = _result(1, 0.45, 1.2, seconds=5.0), _result(2, 0.47, 1.1, seconds=5.0)
+    assert _run(scheduler, "slow", slow_first) == CONTINUE  # 5 s: the first epoch alone fits
+    assert _run(scheduler, "slow", slow_second) == STOP  # 5 + 5 × 8 = 45 s projected
+    scheduler.on_trial_complete(None, SimpleNamespace(trial_id="slow"), slow_second)  # as Tune calls it after a stop
+    assert scheduler.stopped == {"slow": "too slow"}
+    assert _run(scheduler, "fits", _result(1, 0.35, 1.5, seconds=1.0)) == CONTINUE  # alone among those that fit
+    assert _run(scheduler, "worse", _result(1, 0.30, 1.6, seconds=1.0)) == STOP  # ranked against "fits" only
+
+
 def test_the_first_epoch_warm_up_is_not_projected_onto_every_later_epoch():
     # a GPU trial: 9 s for epoch 1 (CUDA context, cuDNN autotuning), then 2 s an epoch
     first = {"epoch": 1, "val_acc": 0.3, "val_loss": 1.5, "epoch_time_s": 9.0, "train_time_s": 9.0}
