@@ -68,6 +68,9 @@ def optuna_sampler(space: SearchSpace, seed: int, sampler: str = "tpe", max_trai
     constraints = TrainTimeConstraint(max_train_time_s) if max_train_time_s else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        # deprecated in Optuna 5 for Trial.set_constraint (set where the searcher tells a trial's
+        # result), removed in 7; the warning is not the user's to act on
+        warnings.filterwarnings("ignore", message=".*constraints_func", category=FutureWarning)
         return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup_trials + len(baselines),
                                           multivariate=True, group=True, constant_liar=True,
                                           constraints_func=constraints)
